@@ -1,0 +1,414 @@
+//! ID token validation (OIDC Core §3.1.3.7) into a [`VerifiedIdToken`], the only place claims can be read.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::{Map, Value};
+use sha2::Digest as _;
+
+use crate::jws::{self, CompactJws};
+use crate::{AccessToken, AuthorizationCode, Error, IdToken, JwksCache, OidcConnection};
+
+const WHAT: &str = "ID token";
+
+/// The per-login values an ID token is checked against (taken from the [`crate::PendingLogin`] and the
+/// token response).
+#[derive(Debug, Clone, Copy)]
+pub struct IdTokenChecks<'a> {
+    /// The `nonce` sent in the authorization request; the token must carry exactly this value.
+    pub nonce: &'a str,
+    /// The `max_age` sent, if any: `auth_time` is then required and must be recent enough.
+    pub max_age_secs: Option<i64>,
+    /// The access token from the same token response: checked against `at_hash` when the token has one.
+    pub access_token: Option<&'a AccessToken>,
+    /// The authorization code: checked against `c_hash` when the token has one.
+    pub code: Option<&'a AuthorizationCode>,
+}
+
+/// An ID token that passed every check: signature with the key-fixed algorithm, `iss`, `aud`/`azp`,
+/// `exp`/`iat`/`nbf`, `nonce`, `at_hash`/`c_hash`, `auth_time`/`max_age`, and `sub`.
+///
+/// It can only be built by [`VerifiedIdToken::verify`], so holding one means the claims are trustworthy.
+#[derive(Debug, Clone)]
+pub struct VerifiedIdToken {
+    raw: IdToken,
+    alg: Algorithm,
+    claims: Map<String, Value>,
+    subject: String,
+    issuer: String,
+    audiences: Vec<String>,
+    expires_at: i64,
+    issued_at: i64,
+    auth_time: Option<i64>,
+}
+
+/// Reads a NumericDate claim (integer or finite number of seconds).
+pub(crate) fn numeric(
+    claims: &Map<String, Value>,
+    what: &'static str,
+    name: &'static str,
+) -> Result<Option<i64>, Error> {
+    let Some(value) = claims.get(name) else {
+        return Ok(None);
+    };
+    let invalid = || Error::InvalidClaim {
+        what,
+        claim: name,
+        detail: "not a NumericDate".to_owned(),
+    };
+    let Value::Number(number) = value else {
+        return Err(invalid());
+    };
+    if let Some(i) = number.as_i64() {
+        return Ok(Some(i));
+    }
+    match number.as_f64() {
+        // Bounded well inside i64 so the cast is exact in range.
+        Some(f) if f.is_finite() && f.abs() < 1e15 => Ok(Some(f.floor() as i64)),
+        _ => Err(invalid()),
+    }
+}
+
+/// Reads a required string claim.
+pub(crate) fn string<'c>(
+    claims: &'c Map<String, Value>,
+    what: &'static str,
+    name: &'static str,
+) -> Result<&'c str, Error> {
+    match claims.get(name) {
+        None | Some(Value::Null) => Err(Error::MissingClaim { what, claim: name }),
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(Error::InvalidClaim {
+            what,
+            claim: name,
+            detail: "not a string".to_owned(),
+        }),
+    }
+}
+
+/// Checks `sub`: present, a non-empty string of at most 255 ASCII characters (OIDC Core §2).
+pub(crate) fn subject(claims: &Map<String, Value>, what: &'static str) -> Result<String, Error> {
+    let sub = string(claims, what, "sub")?;
+    if sub.is_empty() || sub.len() > 255 {
+        return Err(Error::InvalidClaim {
+            what,
+            claim: "sub",
+            detail: "empty or longer than 255".to_owned(),
+        });
+    }
+    Ok(sub.to_owned())
+}
+
+/// Reads `aud` (a string or a non-empty array of strings).
+pub(crate) fn audiences(
+    claims: &Map<String, Value>,
+    what: &'static str,
+) -> Result<Vec<String>, Error> {
+    let invalid = |detail: &str| Error::InvalidClaim {
+        what,
+        claim: "aud",
+        detail: detail.to_owned(),
+    };
+    match claims.get("aud") {
+        None | Some(Value::Null) => Err(Error::MissingClaim { what, claim: "aud" }),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| invalid("array with a non-string"))
+            })
+            .collect(),
+        Some(_) => Err(invalid("not a string or a non-empty array")),
+    }
+}
+
+/// The left half of the token algorithm's hash of `value`, base64url (OIDC Core §3.1.3.6 / §3.3.2.11).
+/// EdDSA with Ed25519 uses SHA-512.
+pub(crate) fn half_hash(alg: Algorithm, value: &[u8]) -> String {
+    let digest: Vec<u8> = match alg {
+        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 | Algorithm::HS256 => {
+            sha2::Sha256::digest(value).to_vec()
+        }
+        Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 | Algorithm::HS384 => {
+            sha2::Sha384::digest(value).to_vec()
+        }
+        _ => sha2::Sha512::digest(value).to_vec(),
+    };
+    let half = digest.get(..digest.len() / 2).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(half)
+}
+
+/// Verifies a compact JWS from the provider: picks the key (HMAC keyed by the client secret only when the
+/// connection enables it; otherwise from the JWKS, algorithm fixed by the key) and checks the signature.
+pub(crate) fn verify_signature(
+    what: &'static str,
+    jws: &CompactJws<'_>,
+    conn: &OidcConnection,
+    jwks: &JwksCache,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if jws::is_hmac(jws.alg) {
+        if !conn.symmetric_id_tokens {
+            return Err(Error::SymmetricNotEnabled {
+                alg: format!("{:?}", jws.alg),
+            });
+        }
+        let key =
+            DecodingKey::from_secret(conn.client_secret.secret().as_bytes()).map_err(|_| {
+                Error::BadSignature {
+                    what,
+                    alg: format!("{:?}", jws.alg),
+                    kid: String::new(),
+                }
+            })?;
+        return jws.verify(what, jws.alg, &key);
+    }
+    let key = jwks.select(jws.kid.as_deref(), jws.alg, now)?;
+    jws.verify(what, key.alg, &key.key)
+}
+
+impl VerifiedIdToken {
+    /// Validates `token` for `conn` at `now`, in this order: size and form, `alg` (never `none`), key
+    /// selection and signature, then every claim check. Any failure is an error; nothing is returned half-checked.
+    ///
+    /// An [`Error::UnknownKeyId`] or [`Error::NoKeyForAlgorithm`] carries a [`crate::RefetchDecision`]: when it is
+    /// `Refetch`, fetch the JWKS, [`JwksCache::update`] and call this once more.
+    pub fn verify(
+        token: IdToken,
+        conn: &OidcConnection,
+        jwks: &JwksCache,
+        checks: &IdTokenChecks<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, Error> {
+        let jws = CompactJws::parse(WHAT, token.secret())?;
+        verify_signature(WHAT, &jws, conn, jwks, now)?;
+        let claims: Map<String, Value> =
+            serde_json::from_slice(&jws.payload).map_err(|e| Error::Malformed {
+                what: WHAT,
+                detail: format!("claims: {e}"),
+            })?;
+        let alg = jws.alg;
+        let checked = check_claims(&claims, conn, checks, alg, now)?;
+        Ok(Self {
+            raw: token,
+            alg,
+            claims,
+            ..checked
+        })
+    }
+
+    /// The compact token as received (for `id_token_hint` at logout).
+    #[must_use]
+    pub fn raw(&self) -> &IdToken {
+        &self.raw
+    }
+
+    /// The signature algorithm that verified it.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// `sub`: the user's identifier at this issuer (pair it with [`Self::issuer`] as the account key).
+    #[must_use]
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// `iss` (equal to the connection's issuer).
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// `aud` (contains the client ID).
+    #[must_use]
+    pub fn audiences(&self) -> &[String] {
+        &self.audiences
+    }
+
+    /// `exp` as Unix seconds.
+    #[must_use]
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    /// `iat` as Unix seconds.
+    #[must_use]
+    pub fn issued_at(&self) -> i64 {
+        self.issued_at
+    }
+
+    /// `auth_time` as Unix seconds, when present.
+    #[must_use]
+    pub fn auth_time(&self) -> Option<i64> {
+        self.auth_time
+    }
+
+    /// All claims of the token.
+    #[must_use]
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// One claim by name.
+    #[must_use]
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.claims.get(name)
+    }
+
+    /// A string claim by name (`email`, `name`, `preferred_username`…).
+    #[must_use]
+    pub fn string_claim(&self, name: &str) -> Option<&str> {
+        self.claims.get(name).and_then(Value::as_str)
+    }
+}
+
+/// Every claim check of OIDC Core §3.1.3.7 (the signature is already verified).
+fn check_claims(
+    claims: &Map<String, Value>,
+    conn: &OidcConnection,
+    checks: &IdTokenChecks<'_>,
+    alg: Algorithm,
+    now: DateTime<Utc>,
+) -> Result<VerifiedIdToken, Error> {
+    let now = now.timestamp();
+    let leeway = conn.leeway_secs.max(0);
+
+    let issuer = string(claims, WHAT, "iss")?;
+    if issuer != conn.issuer.as_str() {
+        return Err(Error::IssuerMismatch {
+            what: WHAT,
+            expected: conn.issuer.as_str().to_owned(),
+            received: issuer.to_owned(),
+        });
+    }
+
+    let audiences = audiences(claims, WHAT)?;
+    if !audiences.contains(&conn.client_id) {
+        return Err(Error::AudienceMismatch {
+            expected: conn.client_id.clone(),
+            received: audiences,
+        });
+    }
+    match claims.get("azp") {
+        None | Some(Value::Null) if audiences.len() > 1 => {
+            return Err(Error::AzpMissing { audiences });
+        }
+        None | Some(Value::Null) => {}
+        Some(Value::String(azp)) if *azp == conn.client_id => {}
+        Some(Value::String(azp)) => {
+            return Err(Error::AzpMismatch {
+                expected: conn.client_id.clone(),
+                received: azp.clone(),
+            });
+        }
+        Some(_) => {
+            return Err(Error::InvalidClaim {
+                what: WHAT,
+                claim: "azp",
+                detail: "not a string".to_owned(),
+            });
+        }
+    }
+
+    let exp = numeric(claims, WHAT, "exp")?.ok_or(Error::MissingClaim {
+        what: WHAT,
+        claim: "exp",
+    })?;
+    if now >= exp.saturating_add(leeway) {
+        return Err(Error::Expired {
+            exp,
+            now,
+            leeway_secs: leeway,
+        });
+    }
+    let iat = numeric(claims, WHAT, "iat")?.ok_or(Error::MissingClaim {
+        what: WHAT,
+        claim: "iat",
+    })?;
+    if iat > now.saturating_add(leeway) {
+        return Err(Error::IssuedInFuture { iat, now });
+    }
+    let max_age = conn.max_id_token_age_secs.max(0);
+    if now.saturating_sub(iat) > max_age.saturating_add(leeway) {
+        return Err(Error::IssuedTooLongAgo {
+            iat,
+            now,
+            max_age_secs: max_age,
+        });
+    }
+    if let Some(nbf) = numeric(claims, WHAT, "nbf")?
+        && nbf > now.saturating_add(leeway)
+    {
+        return Err(Error::NotYetValid { nbf, now });
+    }
+
+    let nonce = string(claims, WHAT, "nonce")?;
+    if checks.nonce.is_empty() || nonce != checks.nonce {
+        return Err(Error::NonceMismatch);
+    }
+
+    if let Some(at_hash) = claims.get("at_hash") {
+        let at_hash = at_hash.as_str().ok_or(Error::AtHashMismatch)?;
+        if let Some(access_token) = checks.access_token
+            && half_hash(alg, access_token.secret().as_bytes()) != at_hash
+        {
+            return Err(Error::AtHashMismatch);
+        }
+    }
+    if let Some(c_hash) = claims.get("c_hash") {
+        let c_hash = c_hash.as_str().ok_or(Error::CHashMismatch)?;
+        if let Some(code) = checks.code
+            && half_hash(alg, code.secret().as_bytes()) != c_hash
+        {
+            return Err(Error::CHashMismatch);
+        }
+    }
+
+    let auth_time = numeric(claims, WHAT, "auth_time")?;
+    if let Some(max_age_secs) = checks.max_age_secs {
+        let auth_time = auth_time.ok_or(Error::MissingClaim {
+            what: WHAT,
+            claim: "auth_time",
+        })?;
+        if now
+            > auth_time
+                .saturating_add(max_age_secs)
+                .saturating_add(leeway)
+        {
+            return Err(Error::AuthTooOld {
+                auth_time,
+                max_age_secs,
+                now,
+            });
+        }
+    }
+
+    let subject = subject(claims, WHAT)?;
+    Ok(VerifiedIdToken {
+        raw: IdToken::new(String::new()),
+        alg,
+        claims: Map::new(),
+        subject,
+        issuer: issuer.to_owned(),
+        audiences,
+        expires_at: exp,
+        issued_at: iat,
+        auth_time,
+    })
+}
+
+/// Runs the claim checks alone (as if the signature had verified), for the fuzz target.
+#[doc(hidden)]
+pub(crate) fn fuzz_claims(
+    claims: &Map<String, Value>,
+    conn: &OidcConnection,
+    checks: &IdTokenChecks<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    check_claims(claims, conn, checks, Algorithm::RS256, now).map(|_| ())
+}
