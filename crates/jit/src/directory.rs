@@ -59,7 +59,10 @@ impl Existing {
                     Some(name) => directory.find_by_user_name(name)?,
                     None => None,
                 },
-                ScimKey::Email => by_email.clone().filter(User::is_scim_managed),
+                ScimKey::Email if policy.trusts_email_for_linking(identity) => {
+                    by_email.clone().filter(User::is_scim_managed)
+                }
+                ScimKey::Email => None,
             };
             if found.is_some() {
                 by_scim = found;
