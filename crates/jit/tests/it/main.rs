@@ -1,4 +1,12 @@
 //! Integration tests for gatehouse-jit (one binary, one module per topic).
 
+// Test helpers outside #[test] functions may panic: a failed expectation is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod scenarios;
 mod support;
