@@ -8,5 +8,7 @@
     clippy::panic
 )]
 
+mod email;
+mod mapping;
 mod scenarios;
 mod support;
