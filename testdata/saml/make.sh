@@ -328,6 +328,12 @@ emit("reject-attacker-keyinfo", att, "reject", "untrusted_key",
      "The assertion template signed by `attacker` (xmlsec1 put attacker.crt in KeyInfo/X509Data). Only idp.crt is pinned: a certificate in KeyInfo must never add trust.", "invalid",
      template="templates/assertion-signed.xml")
 
+att_kv_tpl = edit(response(A_SIGNED), '<ds:KeyInfo><ds:X509Data><ds:X509Certificate></ds:X509Certificate></ds:X509Data></ds:KeyInfo>', '<ds:KeyInfo><ds:KeyValue/></ds:KeyInfo>')
+att_kv = make("attacker-signed-keyvalue", att_kv_tpl, [(1, "attacker")])
+emit("reject-attacker-keyvalue", att_kv, "reject", "untrusted_key",
+     "The assertion template with `<ds:KeyInfo><ds:KeyValue/></ds:KeyInfo>` signed by `attacker` (xmlsec1 filled in attacker's RSAKeyValue). Only idp.crt is pinned. SURPRISE: `xmlsec1 --verify --pubkey-cert-pem idp.crt` prints OK, because xmlsec1 takes the key from KeyValue (with `--enabled-key-data x509` added it prints FAIL). A verifier must take keys from pinned certificates only.",
+     "valid", template="templates/attacker-signed-keyvalue.xml")
+
 # DOCTYPE family: edits of the signed base document. The entity expands to the text it replaces, so a
 # DTD-processing verifier still computes a valid signature; the parser must refuse any DOCTYPE.
 dt_int = edit(edit(base, '<saml2p:Response ', '<!DOCTYPE saml2p:Response [\n<!ENTITY user "jane.doe@acme.com">\n]>\n<saml2p:Response '),
