@@ -10,5 +10,6 @@
 
 mod email;
 mod mapping;
+mod props;
 mod scenarios;
 mod support;
