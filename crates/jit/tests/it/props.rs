@@ -57,7 +57,7 @@ fn user(index: usize) -> impl Strategy<Value = User> {
                         subject: Subject(subject),
                     })
                     .collect();
-                user.active = active || index % 2 == 0;
+                user.active = active || index.is_multiple_of(2);
                 user.scim = scim.map(|external_id| ScimRecord { external_id });
                 user.user_name = user_name;
                 user.role = role.map(Role);
