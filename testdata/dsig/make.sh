@@ -170,6 +170,22 @@ case("rsa-sha1", std(alg="rsa-sha1", dig="sha1"), ours="reject-shape", why="SHA-
      note="rsa-sha1 signature with a sha1 digest.")
 case("rsa-1024", std(), key="weak", ours="reject-shape", why="RSA key < 2048 bits needs the allow_sha1/weak-key policy (refused by default)",
      note="rsa-sha256 by the RSA-1024 key `weak`, weak.crt pinned.")
+def ecdsa_to_der(d):
+    import base64
+    m = re.search(r"<ds:SignatureValue>([^<]*)</ds:SignatureValue>", d)
+    raw = base64.b64decode(m.group(1))
+    half = len(raw) // 2
+    def der_int(b):
+        b = b.lstrip(b"\0") or b"\0"
+        if b[0] & 0x80:
+            b = b"\0" + b
+        return b"\x02" + bytes([len(b)]) + b
+    body = der_int(raw[:half]) + der_int(raw[half:])
+    der = b"\x30" + bytes([len(body)]) + body
+    return d.replace(m.group(0), "<ds:SignatureValue>%s</ds:SignatureValue>" % base64.b64encode(der).decode()), \
+        "SignatureValue re-encoded from the XML-DSig r||s form (64 bytes) to an ASN.1 DER ECDSA-Sig-Value (same r and s)"
+case("ecdsa-p256-der-signaturevalue", std(alg="ecdsa-sha256"), key="idp-p256", edits=[ecdsa_to_der], group="invalid",
+     note="XML-DSig 1.1 requires r||s for ECDSA; a DER-encoded value (as some libraries emit) must not verify.")
 case("no-keyinfo", std(keyinfo="none"), note="No KeyInfo at all: the key comes from the pinned certificate only.")
 case("ds-prefix-dsig", std(p="dsig"), note="The XML-DSig namespace bound to prefix `dsig` instead of `ds`.")
 case("ds-default-namespace", root(item(sig(p="ds").replace("ds:", "").replace('xmlns:ds=', 'xmlns='))),
@@ -213,6 +229,11 @@ case("c14n10-with-comments-signedinfo", std(c14n=C10_C).replace("<ds:SignatureMe
 case("c14n10-with-comments-signedinfo-comment-changed", std(c14n=C10_C).replace("<ds:SignatureMethod", "<!-- in SignedInfo --><ds:SignatureMethod"),
      edits=[("<!-- in SignedInfo -->", "<!-- tampered -->", "the comment inside SignedInfo changed")],
      note="As c14n10-with-comments-signedinfo, then that comment changed: SignedInfo's canonical form changes, so the SignatureValue fails.")
+case("c14n10-with-comments-transform", root(item(sig(transforms=[(ENV, ""), (C10_C, "")]), before="<g:Name>Jane<!-- middle -->Doe</g:Name>")),
+     note="Inclusive c14n 1.0 #WithComments as the Reference transform over #item-1 with a comment in g:Name (a `#id` URI removes comments first, XMLDSig 4.4.3.3).")
+case("c14n11-with-comments-transform", root(item(sig(transforms=[(ENV, ""), (C11_C, "")]), before="<g:Name>Jane<!-- middle -->Doe</g:Name>")),
+     note="Inclusive c14n 1.1 #WithComments as the Reference transform, same document.")
+case("c14n11-with-comments-signedinfo", std(c14n=C11_C), note="Inclusive c14n 1.1 #WithComments as SignedInfo's CanonicalizationMethod.")
 case("exc-c14n11-mix", std(c14n=C11, transforms=[(ENV, ""), (EXC_C, "")]), note="c14n 1.1 for SignedInfo, exc-c14n#WithComments for the Reference.")
 
 # ==================================================================== valid (document shapes)
