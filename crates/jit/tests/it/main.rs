@@ -8,6 +8,7 @@
     clippy::panic
 )]
 
+mod directory;
 mod email;
 mod mapping;
 mod props;
