@@ -298,9 +298,12 @@ emit("reject-xsw5", xsw5, "reject", "signature_wrapping",
 xsw6 = pre + edit(EVIL_A, '</saml2:Issuer>', '</saml2:Issuer>' + edit(ASIG, "</ds:Signature>", ORIG_A_NOSIG + "</ds:Signature>")) + post
 emit("reject-xsw6", xsw6, "reject", "signature_wrapping",
      "XSW6. Start: accept-assertion-signed. The evil assertion takes the original's place and carries the original ds:Signature (after its Issuer); the original assertion WITHOUT its Signature is placed inside that ds:Signature as its last child (after KeyInfo). %s xmlsec1 refuses it: an Assertion is not an allowed child of ds:Signature." % EVIL_NOTE, "invalid")
-xsw7 = edit(pre, SUCCESS, '<saml2p:Extensions>' + ORIG_A + '</saml2p:Extensions>' + SUCCESS) + EVIL_A + post
+xsw7 = edit(pre, SUCCESS, '<saml2p:Extensions>' + EVIL_A + '</saml2p:Extensions>' + SUCCESS) + ORIG_A + post
 emit("reject-xsw7", xsw7, "reject", "signature_wrapping",
-     "XSW7. Start: accept-assertion-signed. A saml2p:Extensions element is inserted between the Response's Issuer and Status and the original signed assertion (with its Signature) is moved into it; the evil (unsigned) assertion takes the original's place after Status. %s" % EVIL_NOTE, "valid")
+     "XSW7. Start: accept-assertion-signed. A saml2p:Extensions element holding the evil (unsigned) assertion is inserted between the Response's Issuer and Status (its schema position); the original signed assertion stays in place after Status. %s A reader taking the first Assertion in document order gets the evil one." % EVIL_NOTE, "valid")
+xsw7b = edit(pre, SUCCESS, '<saml2p:Extensions>' + ORIG_A + '</saml2p:Extensions>' + SUCCESS) + EVIL_A + post
+emit("reject-xsw7-signed-in-extensions", xsw7b, "reject", "signature_wrapping",
+     "XSW7 variant. Start: accept-assertion-signed. A saml2p:Extensions element is inserted between the Response's Issuer and Status and the original signed assertion (with its Signature) is moved into it; the evil (unsigned) assertion takes the original's place after Status. %s" % EVIL_NOTE, "valid")
 xsw8 = pre + edit(EVIL_A, '</saml2:Issuer>', '</saml2:Issuer>' + edit(ASIG, "</ds:Signature>", "<ds:Object>" + ORIG_A_NOSIG + "</ds:Object></ds:Signature>")) + post
 emit("reject-xsw8", xsw8, "reject", "signature_wrapping",
      "XSW8. Start: accept-assertion-signed. The evil assertion takes the original's place and carries the original ds:Signature (after its Issuer); a ds:Object holding the original assertion WITHOUT its Signature is appended inside that ds:Signature (after KeyInfo). %s xmlsec1 says FAIL: the referenced node lies inside the Signature, which the enveloped-signature transform removes, so the digest is over an empty node set." % EVIL_NOTE, "invalid")
