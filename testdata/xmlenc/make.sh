@@ -185,11 +185,13 @@ def emit(case, doc, content, kt, signed, expect, reason, note, decrypt_key="sp.k
     if signed and resp_sig != "OK":
         sys.exit(case + ": the Response signature does not verify")
     dec = None
+    inner = "n/a"
     if check_decrypt:
         ed = '<?xml version="1.0" encoding="UTF-8"?>\n' + between(doc, "<xenc:EncryptedData", "</xenc:EncryptedData>")
         write("build/%s.ed.xml" % case, ed)
         if kt == "rsa-oaep":   # xmlsec1 cannot unwrap xmlenc11 rsa-oaep; the content was checked with the session key
             dec = "openssl+session-key"
+            inner = "OK (decrypted with the session key)" if inner_signed else "n/a"
         else:
             p = run(["xmlsec1", "--decrypt", "--privkey-pem", KEYS + "/" + decrypt_key, "--output", "build/%s.decrypted.xml" % case,
                      "build/%s.ed.xml" % case], check=False)
@@ -197,6 +199,7 @@ def emit(case, doc, content, kt, signed, expect, reason, note, decrypt_key="sp.k
             if dec == "ok" and inner_signed:
                 if verify("build/%s.decrypted.xml" % case) != "OK":
                     sys.exit(case + ": the decrypted assertion does not verify")
+                inner = "OK"
         if expect == "accept" and dec == "failed":
             sys.exit(case + ": accept case does not decrypt with xmlsec1")
     pol = {"allow_unsolicited": False, "allow_sha1": False, "require_assertion_signed": True}
@@ -206,13 +209,14 @@ def emit(case, doc, content, kt, signed, expect, reason, note, decrypt_key="sp.k
               "note": note, "xmlsec1": "valid" if signed else "n/a",
               "algorithms": {"content": CONTENT[content][0] if content else None, "key_transport": KT[kt] if kt else None,
                              "key_transport_digest": kt_digest, "key_transport_mgf": kt_mgf},
-              "response_signed": signed, "xmlsec1_decrypt": dec, "inner_assertion_signed": inner_signed}
+              "response_signed": signed, "xmlsec1_decrypt": dec, "inner_assertion_signed": inner_signed,
+              "xmlsec1_inner_assertion": inner}
     if extra:
         params.update(extra)
     write(case + "/params.json", json.dumps(params, indent=2) + "\n")
     MANIFEST.append(dict(case=case, file=path, bytes=len(doc.encode()), expect=expect, reason=reason,
                          algorithms=params["algorithms"], response_signed=signed, xmlsec1_response_signature=resp_sig,
-                         xmlsec1_decrypt=dec, note=note))
+                         xmlsec1_decrypt=dec, xmlsec1_inner_assertion=inner, note=note))
 
 # ------------------------------------------------------------------ accept matrix
 for kt in ["rsa-oaep-mgf1p", "rsa-oaep"]:
@@ -257,8 +261,10 @@ write("build/okta-retrievalmethod.decrypted-assertion.xml", '<?xml version="1.0"
 if verify("build/okta-retrievalmethod.decrypted-assertion.xml") != "OK":
     sys.exit("okta-retrievalmethod: decrypted assertion does not verify")
 MANIFEST[-1]["xmlsec1_decrypt"] = "ok"
+MANIFEST[-1]["xmlsec1_inner_assertion"] = "OK"
 p = json.load(open("accept-okta-retrievalmethod-aes256-cbc-response-unsigned/params.json"))
 p["xmlsec1_decrypt"] = "ok"
+p["xmlsec1_inner_assertion"] = "OK"
 write("accept-okta-retrievalmethod-aes256-cbc-response-unsigned/params.json", json.dumps(p, indent=2) + "\n")
 
 # ------------------------------------------------------------------ refused algorithms
@@ -308,6 +314,16 @@ emit("reject-wrong-recipient-key-rsa-oaep-sha256", wrap(ed, True), "aes256-gcm",
      "As accept-rsa-oaep-aes256-gcm (xmlenc11 rsa-oaep SHA-256/MGF1-SHA256 via openssl), but the session key wrapped to idp.crt instead of sp.crt." + FAIL_NOTE,
      check_decrypt=False, kt_digest=SHA256, kt_mgf=MGF1SHA256)
 
+# the SP key must not unwrap it (openssl is the only tool here that knows OAEP-SHA256)
+p = run(["openssl", "pkeyutl", "-decrypt", "-inkey", KEYS + "/sp.key", "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256",
+         "-pkeyopt", "rsa_mgf1_md:sha256", "-in", "build/wrong-recipient-oaep256.session-key.bin.oaep"], check=False)
+if p.returncode == 0:
+    sys.exit("wrong-recipient-oaep256: sp.key unexpectedly unwrapped the key")
+MANIFEST[-1]["xmlsec1_decrypt"] = "not run (xmlsec1 lacks rsa-oaep); openssl pkeyutl -decrypt with sp.key fails"
+p = json.load(open("reject-wrong-recipient-key-rsa-oaep-sha256/params.json"))
+p["xmlsec1_decrypt"] = MANIFEST[-1]["xmlsec1_decrypt"]
+write("reject-wrong-recipient-key-rsa-oaep-sha256/params.json", json.dumps(p, indent=2) + "\n")
+
 # ------------------------------------------------------------------ inner assertion unsigned
 ed = encrypt("inner-unsigned", "aes256-cbc", "rsa-oaep-mgf1p", plain="build/assertion-unsigned.xml")
 emit("reject-inner-assertion-unsigned", wrap(ed, True), "aes256-cbc", "rsa-oaep-mgf1p", True, "reject", "assertion_not_signed",
@@ -328,7 +344,7 @@ write("manifest.json", json.dumps({
     "description": "EncryptedAssertion variants made by make.sh with xmlsec1 --encrypt (and openssl pkeyutl for xmlenc11 rsa-oaep SHA-256). "
                    "Decrypt with ../keys/sp.key; the decrypted Assertion is signed by idp (except the inner-unsigned cases). "
                    "xmlsec1_response_signature: what xmlsec1 --verify printed for the Response signature; xmlsec1_decrypt: xmlsec1 --decrypt "
-                   "--privkey-pem sp.key on the EncryptedData alone. Default policy here: require_assertion_signed = true.",
+                   "--privkey-pem sp.key on the EncryptedData alone; xmlsec1_inner_assertion: what xmlsec1 --verify printed for the decrypted assertion. Default policy here: require_assertion_signed = true.",
     "now": NOW, "sp_entity_id": SP, "acs_url": ACS, "idp_entity_id": IDP, "request_id": REQ,
     "xmlsec1_limits": ["xmlsec1 1.2.37 has no http://www.w3.org/2009/xmlenc11#rsa-oaep (only rsa-oaep-mgf1p with a SHA-1 digest: "
                        "it rejects DigestMethod sha256 with 'digest algorithm ... is not supported for rsa/oaep'); those cases wrap the session key with openssl pkeyutl."],
