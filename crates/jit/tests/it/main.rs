@@ -10,6 +10,7 @@
 
 mod directory;
 mod email;
+mod fuzz_seeds;
 mod mapping;
 mod props;
 mod scenarios;
