@@ -93,6 +93,14 @@ pub enum Error {
         /// The header `alg`.
         alg: String,
     },
+    /// The client secret is shorter than the HMAC algorithm requires (RFC 7518 §3.2: at least the hash size).
+    #[error("client secret too short for {alg}: {min_bytes} bytes needed")]
+    WeakSymmetricKey {
+        /// The header `alg`.
+        alg: String,
+        /// The minimum key size in bytes.
+        min_bytes: usize,
+    },
     /// No key with the token's `kid`; `refetch` says whether the caller should refetch the JWKS now.
     #[error("no key with kid `{kid}` in the JWKS ({refetch:?})")]
     UnknownKeyId {
@@ -333,6 +341,10 @@ impl Error {
             Self::NoUsableKeys | Self::NoKeyForAlgorithm { .. } | Self::UnknownKeyId { .. } => {
                 "The provider's signing keys (jwks_uri) do not include the key that signed the token; if Okta \
                  rotated keys, retry after a minute."
+            }
+            Self::WeakSymmetricKey { .. } => {
+                "The client secret is too short to key HMAC-signed ID tokens: regenerate the Client secret in the \
+                 IdP, or switch the ID token signing algorithm to RS256."
             }
             Self::SymmetricNotEnabled { .. } => {
                 "The application signs ID tokens with the client secret (HS256): set the ID token signing \

@@ -156,14 +156,23 @@ pub(crate) fn verify_signature(
                 alg: format!("{:?}", jws.alg),
             });
         }
-        let key =
-            DecodingKey::from_secret(conn.client_secret.secret().as_bytes()).map_err(|_| {
-                Error::BadSignature {
-                    what,
-                    alg: format!("{:?}", jws.alg),
-                    kid: String::new(),
-                }
-            })?;
+        let secret = conn.client_secret.secret().as_bytes();
+        let min_bytes = match jws.alg {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            _ => 64,
+        };
+        if secret.len() < min_bytes {
+            return Err(Error::WeakSymmetricKey {
+                alg: format!("{:?}", jws.alg),
+                min_bytes,
+            });
+        }
+        let key = DecodingKey::from_secret(secret).map_err(|_| Error::BadSignature {
+            what,
+            alg: format!("{:?}", jws.alg),
+            kid: String::new(),
+        })?;
         return jws.verify(what, jws.alg, &key);
     }
     let key = jwks.select(jws.kid.as_deref(), jws.alg, now)?;

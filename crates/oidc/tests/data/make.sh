@@ -12,3 +12,5 @@ openssl genpkey -algorithm ED25519 -out ed25519.pem
 for k in rsa-2048-a rsa-2048-b rsa-1024-weak ec-p256 ec-p384 ed25519; do
   openssl pkey -in "$k.pem" -pubout -out "$k.pub.pem"
 done
+# The weak key's modulus in hex (the JWKS tests build a 1024-bit RSA JWK from it; encoders refuse such keys).
+openssl rsa -in rsa-1024-weak.pem -modulus -noout | cut -d= -f2 > rsa-1024-weak.modulus.hex

@@ -1,0 +1,1 @@
+//! Interop against node `oidc-provider` (filled in below).
