@@ -181,7 +181,7 @@ def emit(case, doc, expect, reason, note, xmlsec1, pinned=("idp.crt",), request_
     pol = {"allow_unsolicited": False, "allow_sha1": False, "require_assertion_signed": False}
     pol.update(policy or {})
     params = {"now": NOW, "sp_entity_id": SP, "acs_url": ACS, "idp_entity_id": IDP, "request_id": request_id,
-              "pinned_certs": list(pinned), "policy": pol, "expect": expect, "reason": reason, "note": note,
+              "pinned_certs": list(pinned), "policy": pol, "clock_skew_seconds": 180, "expect": expect, "reason": reason, "note": note,
               "xmlsec1": xmlsec1, "xmlsec1_per_signature": per_sig}
     if errors:
         params["xmlsec1_message"] = errors[0]
@@ -400,6 +400,51 @@ flip = "B" if SV[10] != "B" else "C"
 sv_t = edit(base, SV, SV[:10] + flip + SV[11:])
 emit("reject-signature-value-tampered", sv_t, "reject", "signature_invalid",
      "Start: accept-assertion-signed. The 11th base64 character of SignatureValue was changed from `%s` to `%s`." % (SV[10], flip), "invalid")
+
+# ---------------------------------------------------------------- more shapes: c14n variants, PrefixList, missing pieces
+C10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+C11 = "http://www.w3.org/2006/12/xml-c14n11"
+EXC_URI = "http://www.w3.org/2001/10/xml-exc-c14n#"
+for cname, curi in [("c14n10", C10), ("c14n11", C11)]:
+    tpl = response(A_PLAIN, sign=RS).replace('<ds:CanonicalizationMethod Algorithm="%s"/>' % EXC_URI, '<ds:CanonicalizationMethod Algorithm="%s"/>' % curi, 1) \
+                                     .replace('<ds:Transform Algorithm="%s"/>' % EXC_URI, '<ds:Transform Algorithm="%s"/>' % curi, 1)
+    doc = make("response-signed-" + cname, tpl, [(1, "idp")])
+    emit("accept-response-signed-" + cname, doc, "accept", "ok",
+         "Response-only signed with inclusive %s as both SignedInfo CanonicalizationMethod and Reference transform (after enveloped-signature), as gosaml2's saml.oktadev.com scenarios (Okta's SAML test tool) do with c14n 1.1. A verifier that supports only exclusive c14n must refuse it as unsupported, never accept it unchecked." % curi,
+         "valid", template="templates/response-signed-%s.xml" % cname)
+
+XS_DECL = ' xmlns:xs="http://www.w3.org/2001/XMLSchema"'
+pl_tpl = response(A_PLAIN, sign=RS).replace('Version="2.0" xmlns:saml2p="%s">' % NS_P, 'Version="2.0" xmlns:saml2p="%s"%s>' % (NS_P, XS_DECL), 1) \
+    .replace('<ds:Transform Algorithm="%s"/></ds:Transforms>' % EXC_URI,
+             '<ds:Transform Algorithm="%s"><ec:InclusiveNamespaces xmlns:ec="%s" PrefixList="xs"/></ds:Transform></ds:Transforms>' % (EXC_URI, EXC_URI), 1)
+pl = make("response-signed-prefixlist-xs", pl_tpl, [(1, "idp")])
+emit("accept-response-signed-prefixlist-xs", pl, "accept", "ok",
+     "The 2016 Okta shape of gosaml2's okta_response.xml: xmlns:xs declared on the Response too, and the Response signature's exc-c14n transform carries InclusiveNamespaces PrefixList=\"xs\".",
+     "valid", template="templates/response-signed-prefixlist-xs.xml")
+
+nosig = make("unsigned", response(A_PLAIN), [])
+emit("reject-no-signature", nosig, "reject", "signature_missing",
+     "Neither the Response nor the Assertion is signed (the accept-assertion-signed document without its Signature template).", "n/a", template="templates/unsigned.xml")
+
+both_att_tpl = response(A_SIGNED, sign=RS)
+both_att = make("both-signed-assertion-by-attacker", both_att_tpl, [(2, "attacker"), (1, "idp")])
+emit("reject-assertion-signature-by-attacker", both_att, "reject", "untrusted_key",
+     "The assertion signed by `attacker` (attacker.crt in its KeyInfo), then the Response (covering it) signed by idp. The Response signature holds, the assertion's does not: a present signature that fails means tampering, even where another one holds.",
+     "invalid", template="templates/both-signed-assertion-by-attacker.xml")
+
+no_aud_tpl = edit(response(A_SIGNED), '<saml2:AudienceRestriction><saml2:Audience>%s</saml2:Audience></saml2:AudienceRestriction>' % SP, '')
+no_aud = make("no-audience-restriction", no_aud_tpl, [(1, "idp")])
+emit("reject-no-audience-restriction", no_aud, "reject", "audience_missing",
+     "Assertion-signed template whose Conditions has no AudienceRestriction at all (an AudienceRestriction naming our SP entity ID is required).", "valid",
+     template="templates/no-audience-restriction.xml")
+
+for case, expect, reason, nooa, why in [
+        ("accept-expired-within-skew", "accept", "ok", "2026-01-15T09:58:30.000Z", "90 s before now, inside the 180 s default skew"),
+        ("reject-expired-beyond-skew", "reject", "expired", "2026-01-15T09:56:00.000Z", "240 s before now, beyond the 180 s default skew")]:
+    tt = dict(issue="2026-01-15T09:53:30.000Z", nb="2026-01-15T09:48:30.000Z", nooa=nooa, authn="2026-01-15T09:53:00.000Z")
+    doc = make(case[7:], response(assertion(sign=RS, t=tt), t=tt), [(1, "idp")])
+    emit(case, doc, expect, reason, "Assertion-signed template whose Conditions and SubjectConfirmationData NotOnOrAfter are %s: %s (clock_skew_seconds 180)." % (nooa, why),
+         "valid", template="templates/%s.xml" % case[7:])
 
 # ---------------------------------------------------------------- validity-window, binding and status cases (all signed by idp)
 T_EXP = dict(issue="2026-01-15T08:59:59.512Z", nb="2026-01-15T08:54:59.512Z", nooa="2026-01-15T09:04:59.512Z", authn="2026-01-15T08:59:30.000Z")
