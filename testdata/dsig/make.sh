@@ -305,7 +305,7 @@ case("tampered-signaturevalue", std(), edits=[(lambda d: (re.sub(r"<ds:Signature
 case("resigned-attacker", std(), key="attacker", cert="idp.crt", group="invalid", note="Signed by `attacker` (its cert in KeyInfo/X509Data); idp.crt pinned. xmlsec1 ignores the untrusted KeyInfo certificate and uses the pinned key.")
 case("resigned-attacker-keyvalue", std(keyinfo="keyvalue"), key="attacker", cert="idp.crt", group="invalid", ours="invalid",
      why="The key must come from the pinned certificate only; an RSAKeyValue in KeyInfo never adds trust",
-     note="Signed by `attacker` with its public key as ds:KeyValue/RSAKeyValue in KeyInfo; only idp.crt is pinned (--pubkey-cert-pem). Recorded: what xmlsec1 does with an inline KeyValue (with --enabled-key-data x509 it would use only the pinned key).")
+     note="Signed by `attacker` with its public key as ds:KeyValue/RSAKeyValue in KeyInfo; only idp.crt is pinned (--pubkey-cert-pem). xmlsec1 prints OK: it verifies with the inline KeyValue key instead of the pinned one (adding --enabled-key-data x509 makes it print FAIL). We must refuse: keys come from pinned certificates only.")
 case("resigned-weak-pinned-idp", std(), key="weak", cert="idp.crt", group="invalid", note="Signed by `weak` (RSA-1024), idp.crt pinned.")
 case("no-enveloped-transform", std(transforms=[(EXC, "")]), expect_signing_valid=False, group="invalid",
      note="The Reference lacks the enveloped-signature transform while the Signature sits inside the referenced element: xmlsec1 signed the digest over the element including the empty Signature template, which then gets filled in.")
@@ -363,7 +363,7 @@ case("two-signatures-same-element", root(item(sig() + sig().replace("<ds:Signatu
      why="More than one Signature child of the signed element",
      note="Two enveloped Signatures as children of the same g:Item. xmlsec1 signed the second one first (its digest therefore covers the FIRST Signature as an empty template), then the first one (its digest covers the filled second one). So the first verifies and the second is broken; xmlsec1 --verify checks only the first.")
 case("two-references", std(refs_extra='<ds:Reference URI="#root-1"><ds:Transforms><ds:Transform Algorithm="%s"/></ds:Transforms><ds:DigestMethod Algorithm="%s"/><ds:DigestValue></ds:DigestValue></ds:Reference>' % (EXC, DIG["sha256"])),
-     group="multiple", ours="reject-shape", why="Exactly one Reference is allowed", note="SignedInfo with two References (#item-1 enveloped and #root-1 exc-c14n only).", expect_signing_valid=False)
+     group="multiple", ours="reject-shape", why="Exactly one Reference is allowed", note="SignedInfo with two References (#item-1 enveloped and #root-1 exc-c14n only). The #root-1 Reference has no enveloped transform, so its digest covered the Signature template before signing and fails afterwards (xmlsec1 FAIL); the shape is refused anyway.", expect_signing_valid=False)
 def dup_signedinfo(d):
     si = between(d, "<ds:SignedInfo>", "</ds:SignedInfo>")
     return d.replace(si, si + si), "ds:SignedInfo duplicated (an exact copy inserted right after it)"
