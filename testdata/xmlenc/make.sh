@@ -6,6 +6,7 @@
 #
 # Tools: xmlsec1 1.2.37 (--encrypt/--decrypt/--sign/--verify), openssl (pkeyutl, for the one key transport
 # xmlsec1 1.2.37 lacks: xmlenc11 rsa-oaep with SHA-256 + MGF1-SHA256), python3 for string edits and hashlib only.
+# Intermediate files go to build/ (git-ignored: they are random and regenerated on every run).
 # Every command is echoed with "+ "; every hand edit is an edit(...) call and is described in the case's note.
 # Ciphertexts are random (session keys, IVs, OAEP seeds), so each run gives different bytes that decrypt the same.
 # The script fails loudly if an accept case does not decrypt with xmlsec1 (or openssl) to the signed assertion,
