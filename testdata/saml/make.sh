@@ -508,5 +508,86 @@ with open("manifest.json", "w") as f:
                "now": NOW, "sp_entity_id": SP, "acs_url": ACS, "idp_entity_id": IDP, "request_id": REQ,
                "cases": MANIFEST}, f, indent=2)
     f.write("\n")
+
+# ---------------------------------------------------------------- IdP metadata (Okta shape, as ssoready's okta/metadata.xml)
+NS_MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+SSO = "https://acme.okta.com/app/acme_layerstackapp_1/exk1abcdEXAMPLE/sso/saml"
+os.makedirs("metadata", exist_ok=True)
+
+def cert_b64(name):
+    with open("%s/%s" % (KEYS, name)) as f:
+        return "".join(l for l in f.read().splitlines() if l and not l.startswith("-----"))
+
+def cert_facts(name):
+    fp = run(["openssl", "x509", "-in", "%s/%s" % (KEYS, name), "-noout", "-fingerprint", "-sha256"]).stdout.strip()
+    end = run(["openssl", "x509", "-in", "%s/%s" % (KEYS, name), "-noout", "-enddate"]).stdout.strip()
+    return {"file": name, "sha256_fingerprint": fp.split("=", 1)[1], "not_after": end.split("=", 1)[1]}
+
+def keydesc(name, use="signing"):
+    u = ' use="%s"' % use if use else ""
+    return ('<md:KeyDescriptor%s><ds:KeyInfo xmlns:ds="%s"><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+            % (u, DS, cert_b64(name)))
+
+def entity(entity_id, keys, want_signed="false", attrs="", sig=""):
+    return ('<md:EntityDescriptor entityID="%s"%s xmlns:md="%s">%s<md:IDPSSODescriptor WantAuthnRequestsSigned="%s" protocolSupportEnumeration="%s">%s'
+            '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>'
+            '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>'
+            '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="%s"/>'
+            '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/>'
+            '</md:IDPSSODescriptor></md:EntityDescriptor>') % (entity_id, attrs, NS_MD, sig, want_signed, NS_P, "".join(keys), SSO, SSO)
+
+DECL = '<?xml version="1.0" encoding="UTF-8"?>'
+MD = []
+def md_emit(name, doc, expect, note, signed_by=None):
+    path = "metadata/%s.xml" % name
+    with open(path, "w") as f:
+        f.write(doc)
+    verdict = "n/a"
+    if signed_by:
+        tpl = "templates/metadata-%s.xml" % name
+        shutil.copy(path, tpl)
+        run(["xmlsec1", "--sign", "--privkey-pem", "%s/%s.key,%s/%s.crt" % (KEYS, signed_by, KEYS, signed_by), "--id-attr:ID", NS_MD + ":EntityDescriptor",
+             "--output", path, tpl])
+        p = run(["xmlsec1", "--verify", "--pubkey-cert-pem", KEYS + "/idp.crt", "--enabled-reference-uris", "same-doc", "--id-attr:ID",
+                 NS_MD + ":EntityDescriptor", path], check=False)
+        lines = (p.stdout + p.stderr).splitlines()
+        verdict = "OK" if "OK" in lines else "FAIL" if "FAIL" in lines else "ERROR"
+        if signed_by == "idp" and verdict != "OK":
+            sys.exit(path + ": signed metadata does not verify")
+    entry = {"file": path, "note": note, "xmlsec1_with_idp_crt": verdict}
+    entry.update(expect)
+    MD.append(entry)
+
+md_emit("okta-idp", DECL + entity(IDP, [keydesc("idp.crt")]),
+        {"entity_id": IDP, "want_authn_requests_signed": False, "sso": {"HTTP-POST": SSO, "HTTP-Redirect": SSO},
+         "signing_certs": [cert_facts("idp.crt")], "name_id_formats": ["urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"]},
+        "Okta-shaped IdP metadata for the fixtures' IdP: one signing KeyDescriptor (idp.crt), SSO for HTTP-POST and HTTP-Redirect.")
+md_emit("okta-idp-rotation", DECL + entity(IDP, [keydesc("idp.crt"), keydesc("idp-next.crt"), keydesc("sp.crt", use=None), keydesc("attacker.crt", use="encryption")], want_signed="true",
+                                           attrs=' validUntil="2026-02-15T00:00:00Z" cacheDuration="PT48H"'),
+        {"entity_id": IDP, "want_authn_requests_signed": True, "valid_until": "2026-02-15T00:00:00Z", "cache_duration_seconds": 172800,
+         "sso": {"HTTP-POST": SSO, "HTTP-Redirect": SSO},
+         "signing_certs": [cert_facts("idp.crt"), cert_facts("idp-next.crt"), cert_facts("sp.crt")],
+         "not_signing_certs": [cert_facts("attacker.crt")]},
+        "Rotation: signing KeyDescriptors for idp.crt and idp-next.crt, one KeyDescriptor WITHOUT `use` (sp.crt: counts for signing by the SAML metadata spec), and one use=\"encryption\" (attacker.crt: must NOT be pinned for signatures). WantAuthnRequestsSigned=true, validUntil 2026-02-15T00:00:00Z, cacheDuration PT48H.")
+sig_md = sig_tpl("#_md-acme-1")
+md_emit("okta-idp-signed", DECL + entity(IDP, [keydesc("idp.crt")], attrs=' ID="_md-acme-1" validUntil="2026-02-15T00:00:00Z"', sig=sig_md),
+        {"entity_id": IDP, "want_authn_requests_signed": False, "valid_until": "2026-02-15T00:00:00Z", "sso": {"HTTP-POST": SSO, "HTTP-Redirect": SSO},
+         "signing_certs": [cert_facts("idp.crt")], "metadata_signature": "valid with idp.crt pinned"},
+        "The okta-idp metadata with ID=\"_md-acme-1\" and validUntil, signed by idp (enveloped exc-c14n rsa-sha256, Signature as the first child of EntityDescriptor). xmlsec1 needs --id-attr:ID urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor.",
+        signed_by="idp")
+md_emit("okta-idp-signed-by-attacker", DECL + entity(IDP, [keydesc("attacker.crt")], attrs=' ID="_md-acme-1" validUntil="2026-02-15T00:00:00Z"', sig=sig_md),
+        {"entity_id": IDP, "metadata_signature": "invalid with idp.crt pinned"},
+        "Metadata that swaps in attacker.crt as the signing certificate, signed by attacker: with idp.crt pinned for the metadata signature it must be refused.",
+        signed_by="attacker")
+other = entity("http://www.okta.com/exk9otherEXAMPLE", [keydesc("attacker.crt")]).replace(' xmlns:md="%s"' % NS_MD, "")
+ours = entity(IDP, [keydesc("idp.crt")]).replace(' xmlns:md="%s"' % NS_MD, "")
+md_emit("entities", DECL + '<md:EntitiesDescriptor Name="acme-federation" xmlns:md="%s">%s%s</md:EntitiesDescriptor>' % (NS_MD, other, ours),
+        {"entity_id": IDP, "sso": {"HTTP-POST": SSO, "HTTP-Redirect": SSO}, "signing_certs": [cert_facts("idp.crt")],
+         "other_entity_ids": ["http://www.okta.com/exk9otherEXAMPLE"]},
+        "EntitiesDescriptor with two IdPs; picking by entity ID %s must give idp.crt, never the other entity's attacker.crt." % IDP)
+with open("metadata/manifest.json", "w") as f:
+    json.dump({"description": "Okta-shaped IdP metadata. Expected parse results per file; fingerprints and not_after dates come from `openssl x509 -fingerprint -sha256` / `-enddate`.",
+               "cases": MD}, f, indent=2)
+    f.write("\n")
 print("%d cases written" % len(MANIFEST))
 PY
