@@ -589,5 +589,77 @@ with open("metadata/manifest.json", "w") as f:
     json.dump({"description": "Okta-shaped IdP metadata. Expected parse results per file; fingerprints and not_after dates come from `openssl x509 -fingerprint -sha256` / `-enddate`.",
                "cases": MD}, f, indent=2)
     f.write("\n")
+
+# ---------------------------------------------------------------- AuthnRequest: HTTP-Redirect (detached signature over query octets) and HTTP-POST (enveloped)
+import base64, urllib.parse, zlib
+os.makedirs("redirect", exist_ok=True)
+AUTHN = ('<samlp:AuthnRequest xmlns:samlp="%s" xmlns:saml="%s" ID="%s" Version="2.0" IssueInstant="2026-01-15T09:59:50.000Z" '
+         'Destination="%s" AssertionConsumerServiceURL="%s" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">'
+         '<saml:Issuer>%s</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>'
+         '</samlp:AuthnRequest>') % (NS_P, NS_A, REQ, SSO, ACS, SP)
+with open("redirect/authnrequest.xml", "w") as f:
+    f.write(AUTHN)
+co = zlib.compressobj(9, zlib.DEFLATED, -15)          # raw DEFLATE (RFC 1951), no zlib header, as the binding requires
+deflated = co.compress(AUTHN.encode()) + co.flush()
+if zlib.decompress(deflated, -15) != AUTHN.encode():
+    sys.exit("deflate round trip failed")
+b64 = base64.b64encode(deflated).decode()
+q = lambda v: urllib.parse.quote(v, safe="")         # upper-case %XX, space as %20
+RELAY = "https://app.layer.ai/projects/42?tab=members&x=1"
+RD = []
+SIGALGS = {"rsa-sha256": ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "-sha256"),
+           "rsa-sha1": ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", "-sha1")}
+def redirect_case(name, relay, alg, key, expect, reason, note, tamper=None):
+    parts = ["SAMLRequest=" + q(b64)]
+    if relay is not None:
+        parts.append("RelayState=" + q(relay))
+    if alg:
+        parts.append("SigAlg=" + q(SIGALGS[alg][0]))
+    signed_octets = "&".join(parts)
+    entry = {"file": "redirect/%s.query" % name, "expect": expect, "reason": reason, "note": note,
+             "saml_request_xml": "redirect/authnrequest.xml", "relay_state": relay, "sig_alg": SIGALGS[alg][0] if alg else None}
+    query = signed_octets
+    if alg:
+        with open("build/%s.octets" % name, "w") as f:
+            f.write(signed_octets)
+        run(["openssl", "dgst", SIGALGS[alg][1], "-sign", "%s/%s.key" % (KEYS, key), "-out", "build/%s.sig" % name, "build/%s.octets" % name])
+        run(["sh", "-c", "openssl x509 -in %s/%s.crt -noout -pubkey > build/%s.pub" % (KEYS, key, key)])
+        run(["openssl", "dgst", SIGALGS[alg][1], "-verify", "build/%s.pub" % key, "-signature", "build/%s.sig" % name, "build/%s.octets" % name])
+        with open("build/%s.sig" % name, "rb") as f:
+            sigb64 = base64.b64encode(f.read()).decode()
+        query = signed_octets + "&Signature=" + q(sigb64)
+        entry.update({"signed_by": key + ".key", "verify_with": key + ".crt", "signed_octets": signed_octets})
+    if tamper:
+        query, d = tamper(query)
+        entry["edit"] = d
+    with open(entry["file"], "w") as f:
+        f.write(query)
+    RD.append(entry)
+
+redirect_case("authnrequest-signed-rsa-sha256", RELAY, "rsa-sha256", "sp", "accept", "ok",
+              "AuthnRequest (ID _req-7f3c2a) raw-DEFLATEd (python zlib, wbits -15, level 9), base64, URL-encoded; RelayState and SigAlg added; the exact octets `SAMLRequest=...&RelayState=...&SigAlg=...` signed with `openssl dgst -sha256 -sign sp.key` (PKCS#1 v1.5).")
+redirect_case("authnrequest-signed-no-relaystate", None, "rsa-sha256", "sp", "accept", "ok", "As authnrequest-signed-rsa-sha256 without RelayState (signed octets `SAMLRequest=...&SigAlg=...`).")
+redirect_case("authnrequest-unsigned", RELAY, None, None, "accept", "ok", "The same request without SigAlg/Signature (for IdPs that do not want signed requests).")
+redirect_case("authnrequest-signed-rsa-sha1", RELAY, "rsa-sha1", "sp", "reject", "weak_algorithm", "Signed with rsa-sha1 (openssl dgst -sha1); refused unless SHA-1 is allowed.")
+redirect_case("authnrequest-relaystate-tampered", RELAY, "rsa-sha256", "sp", "reject", "signature_invalid", "Signed like authnrequest-signed-rsa-sha256, then the RelayState value changed.",
+              tamper=lambda qq: (qq.replace("RelayState=" + q(RELAY), "RelayState=" + q(RELAY.replace("42", "43"))), "RelayState projects/42 changed to projects/43 after signing"))
+redirect_case("authnrequest-signed-by-attacker", RELAY, "rsa-sha256", "attacker", "reject", "signature_invalid", "Signed by attacker.key; verify with sp.crt must fail.")
+RD[-1]["verify_with"] = "sp.crt"
+
+post_tpl = AUTHN.replace("</saml:Issuer>", "</saml:Issuer>" + sig_tpl("#" + REQ).replace("ds:", "ds:"), 1)
+with open("templates/authnrequest-post.xml", "w") as f:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n' + post_tpl)
+run(["xmlsec1", "--sign", "--privkey-pem", "%s/sp.key,%s/sp.crt" % (KEYS, KEYS), "--id-attr:ID", NS_P + ":AuthnRequest", "--output",
+     "redirect/authnrequest-post-signed.xml", "templates/authnrequest-post.xml"])
+p = run(["xmlsec1", "--verify", "--pubkey-cert-pem", KEYS + "/sp.crt", "--enabled-reference-uris", "same-doc", "--id-attr:ID", NS_P + ":AuthnRequest",
+         "redirect/authnrequest-post-signed.xml"], check=False)
+if "OK" not in (p.stdout + p.stderr).splitlines():
+    sys.exit("POST AuthnRequest does not verify")
+RD.append({"file": "redirect/authnrequest-post-signed.xml", "expect": "accept", "reason": "ok", "signed_by": "sp.key", "verify_with": "sp.crt",
+           "note": "The same AuthnRequest for the HTTP-POST binding: enveloped exc-c14n rsa-sha256 signature after Issuer, made by xmlsec1 with sp.key (--id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest); a reference for our signer's output shape."})
+with open("redirect/manifest.json", "w") as f:
+    json.dump({"description": "SP AuthnRequests: HTTP-Redirect queries (*.query: the exact query string, no leading `?`) with detached signatures made by openssl over `signed_octets`, and one HTTP-POST enveloped signature by xmlsec1.",
+               "sso_url": SSO, "cases": RD}, f, indent=2)
+    f.write("\n")
 print("%d cases written" % len(MANIFEST))
 PY
