@@ -4,7 +4,8 @@
 # XML library, no crypto: every signature and ciphertext comes from xmlsec1). Keys: ../keys (never regenerated).
 #
 # Every command run is echoed with a leading "+ " (run it with `bash make.sh 2>&1 | tee log` to keep a record).
-# Every hand edit of a signed document is a python `edit(...)` call below, and the same words are in the case's
+# Every hand edit of a signed document is python string surgery written out below (edit(...), between(...),
+# slicing and concatenation of the xmlsec1 output), and the same words are in the case's
 # params.json "note". Determinism: IDs and instants are fixed and RSA PKCS#1 v1.5 signatures are deterministic,
 # so rerunning reproduces the RSA-signed files byte for byte. ECDSA signatures (random nonce) and XML-Enc
 # ciphertexts (random session key, IV and OAEP seed) differ on each run; they stay valid.
