@@ -1,2 +1,137 @@
 //! SCIM 2.0 protocol model: Users, Groups and their schemas, the filter and PATCH path languages, list queries.
 //! Framework- and storage-agnostic, tolerant of what Okta and Microsoft Entra actually send.
+//!
+//! The crate gives a server author the pieces, with no HTTP framework and no storage inside:
+//!
+//! | Request | Pieces |
+//! | --- | --- |
+//! | `GET /Users?filter=…&startIndex=…&count=…` | [`list::ListQuery::from_query`], [`list::ListQuery::run`] (or [`filter::sql::to_sql`] for a database) |
+//! | `POST /Users/.search` | [`list::ListQuery::from_search_request`] |
+//! | `POST /Users` | [`resource::parse_body`], [`resource::create`] → 201; a taken `userName` → [`Error::Uniqueness`] (409) |
+//! | `GET /Users/{id}` | [`list::project`], [`list::if_none_match`]; unknown id → [`Error::NotFound`] (404) |
+//! | `PUT /Users/{id}` | [`list::check_if_match`], [`resource::replace`] |
+//! | `PATCH /Users/{id}` | [`patch::PatchRequest::from_slice`], [`patch::PatchRequest::apply_to`], [`resource::Resource::touch`] |
+//! | `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas` | [`resource::ServiceProviderConfig`], [`resource::resource_types_response`], [`resource::schemas_response`] |
+//! | any error | [`Error::status`], [`Error::to_scim_json`] (status as a string, `scimType`) |
+//!
+//! Attribute definitions are data ([`schema`]): they decide case sensitivity in filters, type coercion,
+//! mutability in PATCH and `returned` in projections. One [`Compatibility`] value decides every leniency.
+//!
+//! ```
+//! use gatehouse_scim::{Compatibility, patch::PatchRequest, resource, schema::ResourceSchema};
+//! use chrono::{TimeZone, Utc};
+//! use serde_json::json;
+//!
+//! let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+//! let users = ResourceSchema::user();
+//! // Okta: POST /Users
+//! let body = br#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+//!     "userName":"jdoe@example.com","active":true,"password":"t1meMa$heen","groups":[]}"#;
+//! let mut user = resource::create(users, resource::parse_body(body)?, Compatibility::Tolerant, "u1", None, now)?;
+//! // Entra: PATCH with a capitalised op and a boolean as a string
+//! let patch = PatchRequest::from_json(&json!({
+//!     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+//!     "Operations": [{"op": "Replace", "path": "active", "value": "False"}]
+//! }), Compatibility::Tolerant)?;
+//! patch.apply_to(&mut user, users, Compatibility::Tolerant)?;
+//! assert_eq!(user.get("active"), Some(&json!(false)));
+//! // The password is never returned.
+//! let shown = gatehouse_scim::list::project(&user, users, &[], &[]);
+//! assert!(shown.get("password").is_none());
+//! # Ok::<(), gatehouse_scim::Error>(())
+//! ```
+
+pub mod compat;
+pub mod error;
+pub mod filter;
+mod json;
+pub mod list;
+pub mod patch;
+pub mod path;
+pub mod resource;
+pub mod schema;
+
+pub use compat::Compatibility;
+pub use error::{Error, Result};
+
+#[doc(hidden)]
+pub mod fuzzing {
+    //! Entry points for the cargo-fuzz targets in `fuzz/` and the corpus replay test.
+
+    use serde_json::json;
+
+    use crate::Compatibility;
+    use crate::filter::{parse_filter_with, sql};
+    use crate::patch::PatchRequest;
+    use crate::path::PatchPath;
+    use crate::schema::ResourceSchema;
+
+    fn sample_user() -> serde_json::Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            "id": "2819c223-7f76-453a-919d-413861904646",
+            "userName": "bjensen@example.com",
+            "name": {"givenName": "Barbara", "familyName": "Jensen"},
+            "active": true,
+            "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true},
+                       {"value": "babs@jensen.org", "type": "home"}],
+            "meta": {"resourceType": "User", "created": "2010-01-23T04:56:22Z",
+                     "lastModified": "2011-05-13T04:42:34Z"},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                {"employeeNumber": "701984", "manager": {"value": "26118915"}},
+        })
+    }
+
+    /// Parses `data` as a filter in both modes; a parsed filter must print to text that parses back to the
+    /// same tree, and evaluation and SQL translation must not panic.
+    pub fn filter(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let user = sample_user();
+        for compat in [Compatibility::Strict, Compatibility::Tolerant] {
+            if let Ok(f) = parse_filter_with(text, compat) {
+                let printed = f.to_string();
+                let again = parse_filter_with(&printed, Compatibility::Strict);
+                assert_eq!(again.as_ref().ok(), Some(&f), "round trip of {printed:?}");
+                let _ = f.matches(&user, ResourceSchema::user());
+                let _ = f.check(ResourceSchema::user());
+                let _ = sql::to_sql(&f, ResourceSchema::user(), sql::Dialect::Sqlite, 1);
+                let _ = sql::to_sql(&f, ResourceSchema::user(), sql::Dialect::Postgres, 1);
+            }
+        }
+    }
+
+    /// Reads `data` as a PatchOp body and applies it to a sample user and group in both modes; text that is
+    /// not JSON is parsed as a PATCH path. Must never panic; a failed PATCH must leave the resource unchanged.
+    pub fn patch(data: &[u8]) {
+        for compat in [Compatibility::Strict, Compatibility::Tolerant] {
+            match PatchRequest::from_slice(data, compat) {
+                Ok(req) => {
+                    for (schema, start) in [
+                        (ResourceSchema::user(), sample_user()),
+                        (
+                            ResourceSchema::group(),
+                            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                            "id": "g1", "displayName": "Admins", "members": [{"value": "u1"}, {"value": "u2"}]}),
+                        ),
+                    ] {
+                        let mut r = start.clone();
+                        if req.apply(&mut r, schema, compat).is_err() {
+                            assert_eq!(r, start, "a failed PATCH changed the resource");
+                        }
+                    }
+                }
+                Err(_) => {
+                    if let Ok(text) = std::str::from_utf8(data)
+                        && let Ok(p) = PatchPath::parse_with(text, compat)
+                    {
+                        let again = PatchPath::parse_with(&p.to_string(), Compatibility::Strict);
+                        assert_eq!(again.as_ref().ok(), Some(&p), "round trip of {p}");
+                    }
+                }
+            }
+        }
+    }
+}

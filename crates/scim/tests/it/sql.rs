@@ -1,0 +1,219 @@
+//! SQL translation: nothing from the filter reaches the SQL text, placeholders match parameters, and (under
+//! `GATEHOUSE_INTEROP=1`, with the `sqlite3` command-line shell) SQLite selects exactly the rows that
+//! in-memory evaluation matches.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use gatehouse_scim::filter::parse_filter;
+use gatehouse_scim::filter::sql::{Dialect, SqlParam, SqlWhere, to_sql};
+use gatehouse_scim::schema::ResourceSchema;
+use serde_json::{Value, json};
+
+use crate::support::fixture;
+
+const FILTERS: &[&str] = &[
+    r#"userName eq "bjensen@example.com""#,
+    r#"userName eq "BJENSEN@EXAMPLE.COM""#,
+    r#"userName ne "bjensen@example.com""#,
+    r#"name.familyName co "O'Malley""#,
+    r#"name.familyName co "ense""#,
+    r#"userName sw "J""#,
+    r#"userName sw "b""#,
+    r#"userName ew "example.com""#,
+    r#"userName ew """#,
+    r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "B""#,
+    "title pr",
+    "not (title pr)",
+    "title eq null",
+    "title ne null",
+    r#"title ne "Tour Guide""#,
+    r#"not (title eq "Tour Guide")"#,
+    r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+    r#"meta.lastModified ge "2011-05-13T06:42:34+02:00""#,
+    r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
+    r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
+    r#"title pr and userType eq "Employee""#,
+    r#"title pr or userType eq "Intern""#,
+    r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+    r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+    r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+    r#"userType eq "Employee" and (emails.type eq "work")"#,
+    r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+    r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+    r#"emails[type eq "home"].value ew "JENSEN.ORG""#,
+    "emails pr",
+    "not (emails pr)",
+    "emails.primary eq true",
+    "active eq true",
+    "active eq false",
+    "active ne true",
+    r#"active eq "true""#,
+    r#"id eq "2819C223-7F76-453A-919D-413861904646""#,
+    r#"externalId eq "701984""#,
+    r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984""#,
+    r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName eq "JOHN SMITH""#,
+    r#"employeeNumber gt "7""#,
+    "age gt 30",
+    "age le 30.5",
+    "age eq 41",
+    r#"age ne "41""#,
+    r#"nickName lt "Bar""#,
+    r#"addresses[type eq "work"].postalCode sw "916""#,
+    r#"not (addresses[type eq "work"])"#,
+];
+
+fn users() -> Vec<Value> {
+    let mut out = vec![
+        fixture("rfc7643_full_user.json"),
+        fixture("rfc7643_enterprise_user.json"),
+    ];
+    out[1]["id"] = json!("ent-1");
+    out.push(json!({"id": "u3", "userName": "jdoe@example.org", "title": "Engineer", "userType": "Intern",
+        "active": false, "age": 41, "nickName": "Al", "emails": [{"value": "jdoe@example.org", "type": "work"}],
+        "meta": {"resourceType": "User", "lastModified": "2011-05-13T04:42:35Z"}}));
+    out.push(json!({"id": "u4", "userName": "Zed O'Malley", "name": {"familyName": "O'Malley"}, "age": 30.5,
+        "title": null, "emails": [], "meta": {"resourceType": "User", "lastModified": "2011-05-13T04:42:33Z"}}));
+    out.push(
+        json!({"id": "u5", "userName": "éloïse@example.com", "active": "true", "age": "41",
+        "ims": [{"type": "xmpp", "value": "e@foo.com"}]}),
+    );
+    out
+}
+
+fn max_placeholder(sql: &str, sigil: char) -> usize {
+    let mut max = 0;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == sigil {
+            let mut n = String::new();
+            while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+                n.push(d);
+                chars.next();
+            }
+            if let Ok(v) = n.parse::<usize>() {
+                max = max.max(v);
+            }
+        }
+    }
+    max
+}
+
+#[test]
+fn values_and_names_are_parameters() {
+    let schema = ResourceSchema::user();
+    for text in FILTERS {
+        let f = parse_filter(text).unwrap();
+        for (dialect, sigil) in [(Dialect::Sqlite, '?'), (Dialect::Postgres, '$')] {
+            let SqlWhere { clause, params } =
+                to_sql(&f, schema, dialect, 2).unwrap_or_else(|e| panic!("{text}: {e}"));
+            for forbidden in [
+                "bjensen", "Malley", "example", "Employee", "701984", "userName", "emails",
+                "JENSEN", "2011", "Tour",
+            ] {
+                assert!(
+                    !clause.contains(forbidden),
+                    "{text}: {forbidden} spliced into {clause}"
+                );
+            }
+            assert!(!params.is_empty(), "{text}");
+            assert_eq!(
+                max_placeholder(&clause, sigil),
+                1 + params.len(),
+                "{text}: {clause}"
+            );
+            for n in 2..2 + params.len() {
+                assert!(
+                    clause.contains(&format!("{sigil}{n}")),
+                    "{text}: parameter {n} unused in {clause}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn filters_that_fail_in_memory_fail_in_sql() {
+    let f = parse_filter("active gt true").unwrap();
+    assert!(to_sql(&f, ResourceSchema::user(), Dialect::Sqlite, 1).is_err());
+}
+
+fn sqlite_literal(p: &SqlParam) -> String {
+    match p {
+        SqlParam::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        SqlParam::Integer(i) => i.to_string(),
+        SqlParam::Real(r) => format!("{r:?}"),
+        SqlParam::Bool(b) => i64::from(*b).to_string(),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn sqlite_selects_what_memory_matches() {
+    if std::env::var("GATEHOUSE_INTEROP").as_deref() != Ok("1") {
+        eprintln!(
+            "skipping: set GATEHOUSE_INTEROP=1 to run SQLite (sqlite3 shell) against in-memory evaluation"
+        );
+        return;
+    }
+    let schema = ResourceSchema::user();
+    let users = users();
+    let mut script = String::from(
+        "CREATE TABLE scim_resources (id TEXT PRIMARY KEY, resource_type TEXT NOT NULL, data TEXT NOT NULL);\n",
+    );
+    for u in &users {
+        let data = u.to_string().replace('\'', "''");
+        script.push_str(&format!(
+            "INSERT INTO scim_resources VALUES ('{}', 'User', '{data}');\n",
+            u["id"].as_str().unwrap()
+        ));
+    }
+    let mut failures = Vec::new();
+    for text in FILTERS {
+        let f = parse_filter(text).unwrap();
+        let w = to_sql(&f, schema, Dialect::Sqlite, 2).unwrap();
+        let mut s = script.clone();
+        // Bindings go through the shell's parameter table: `.parameter set` would unquote its arguments.
+        s.push_str(".parameter init\nINSERT INTO temp.sqlite_parameters(key, value) VALUES ('?1', 'User');\n");
+        for (i, p) in w.params.iter().enumerate() {
+            s.push_str(&format!(
+                "INSERT INTO temp.sqlite_parameters(key, value) VALUES ('?{}', {});\n",
+                i + 2,
+                sqlite_literal(p)
+            ));
+        }
+        s.push_str(&format!(
+            "SELECT group_concat(id, ',') FROM (SELECT r.id FROM scim_resources AS r WHERE r.resource_type = ?1 AND ({}) ORDER BY r.id);\n",
+            w.clause
+        ));
+        let mut child = Command::new("sqlite3")
+            .arg(":memory:")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("GATEHOUSE_INTEROP=1 needs the sqlite3 command-line shell (apt-get install sqlite3)");
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.trim().is_empty(),
+            "{text}: sqlite3 error {stderr}\n{}",
+            w.clause
+        );
+        let got = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let mut want: Vec<&str> = users
+            .iter()
+            .filter(|u| f.matches(u, schema))
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        want.sort_unstable();
+        if got != want.join(",") {
+            failures.push(format!(
+                "{text}: sqlite {got:?}, memory {:?}",
+                want.join(",")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
