@@ -1,2 +1,154 @@
-//! Placeholder replaced below.
-fn main() {}
+//! ID token validation with a cached JWKS against a raw RSA-2048 PKCS#1 v1.5 verify with the same backend.
+//!
+//! Run with `cargo bench -p gatehouse-oidc` (add `--no-default-features --features rust-crypto` for RustCrypto).
+//! Besides criterion's figures, the bench prints the ratio of the two, measured interleaved in the same run.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gatehouse_oidc::{
+    ClientSecret, IdToken, IdTokenChecks, JwksCache, OidcConnection, VerifiedIdToken,
+};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use serde_json::json;
+
+const NOW: i64 = 1_800_000_000;
+
+struct Fixture {
+    conn: OidcConnection,
+    jwks: JwksCache,
+    token: String,
+    raw_key: DecodingKey,
+    signing_input: String,
+    signature: String,
+}
+
+fn fixture() -> Fixture {
+    let pem = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/rsa-2048-a.pem"
+    ))
+    .unwrap();
+    let key = EncodingKey::from_rsa_pem(&pem).unwrap();
+    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
+    jwk.common.key_id = Some("k1".into());
+    let jwk_value = serde_json::to_value(&jwk).unwrap();
+    let raw_key = DecodingKey::from_rsa_components(
+        jwk_value["n"].as_str().unwrap(),
+        jwk_value["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let now = chrono::DateTime::from_timestamp(NOW, 0).unwrap();
+    let mut jwks = JwksCache::new(60);
+    jwks.update(
+        &serde_json::to_vec(&json!({ "keys": [jwk_value] })).unwrap(),
+        Some("max-age=3600"),
+        now,
+    )
+    .unwrap();
+    let conn = OidcConnection::new(
+        "https://acme.okta.com",
+        "0oa1client",
+        ClientSecret::new("unused"),
+        "https://auth.example.com/login/callback",
+    )
+    .unwrap();
+    // An Okta-shaped code-flow ID token.
+    let claims = json!({
+        "sub": "00u1a2b3c4d5e6f7g8h9", "name": "Ada Lovelace", "email": "ada@acme.com", "ver": 1,
+        "iss": "https://acme.okta.com", "aud": "0oa1client", "iat": NOW, "exp": NOW + 3600,
+        "jti": "ID.4eAWJOCMB3SX8XewDfVR", "amr": ["pwd"], "idp": "00o1idp", "nonce": "n-0S6_WzA2Mj",
+        "preferred_username": "ada@acme.com", "auth_time": NOW - 5, "at_hash": "preview"
+    });
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    Fixture {
+        conn,
+        jwks,
+        token: token.clone(),
+        raw_key,
+        signing_input: signing_input.into(),
+        signature: signature.into(),
+    }
+}
+
+fn validate(f: &Fixture) -> VerifiedIdToken {
+    let checks = IdTokenChecks {
+        nonce: "n-0S6_WzA2Mj",
+        max_age_secs: None,
+        access_token: None,
+        code: None,
+    };
+    let now = chrono::DateTime::from_timestamp(NOW, 0).unwrap();
+    VerifiedIdToken::verify(
+        IdToken::new(f.token.clone()),
+        &f.conn,
+        &f.jwks,
+        &checks,
+        now,
+    )
+    .unwrap()
+}
+
+fn raw_verify(f: &Fixture) -> bool {
+    jsonwebtoken::crypto::verify(
+        &f.signature,
+        f.signing_input.as_bytes(),
+        &f.raw_key,
+        Algorithm::RS256,
+    )
+    .unwrap()
+}
+
+/// Interleaved timing of both paths in one run, so the ratio does not depend on machine load drift.
+fn print_ratio(f: &Fixture) {
+    let (mut validation, mut raw) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..20 {
+        let start = Instant::now();
+        for _ in 0..50 {
+            black_box(validate(black_box(f)));
+        }
+        validation += start.elapsed();
+        let start = Instant::now();
+        for _ in 0..50 {
+            assert!(black_box(raw_verify(black_box(f))));
+        }
+        raw += start.elapsed();
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / 1000.0;
+    println!(
+        "ID token validation {:.1} µs vs raw RSA-2048 verify {:.1} µs: ratio {:.3}",
+        per(validation),
+        per(raw),
+        validation.as_secs_f64() / raw.as_secs_f64()
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let f = fixture();
+    assert!(raw_verify(&f));
+    assert_eq!(validate(&f).subject(), "00u1a2b3c4d5e6f7g8h9");
+    print_ratio(&f);
+    let mut group = c.benchmark_group("oidc");
+    group.bench_function("id_token_validation_cached_jwks", |b| {
+        b.iter(|| validate(black_box(&f)))
+    });
+    group.bench_function("raw_rsa2048_verify", |b| {
+        b.iter(|| raw_verify(black_box(&f)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -421,3 +421,45 @@ pub(crate) fn fuzz_claims(
 ) -> Result<(), Error> {
     check_claims(claims, conn, checks, Algorithm::RS256, now).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_hash_matches_the_oidc_core_examples() {
+        // OIDC Core Appendix A.3 (at_hash) and A.4 (c_hash), both RS256.
+        assert_eq!(
+            half_hash(
+                Algorithm::RS256,
+                b"jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+            ),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+        assert_eq!(
+            half_hash(
+                Algorithm::RS256,
+                b"Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"
+            ),
+            "LDktKdoQak3Pk0cnXxCltA"
+        );
+        // Lengths: half of SHA-384 (24 bytes → 32 chars) and SHA-512 (32 bytes → 43 chars).
+        assert_eq!(half_hash(Algorithm::ES384, b"x").len(), 32);
+        assert_eq!(half_hash(Algorithm::EdDSA, b"x").len(), 43);
+    }
+
+    #[test]
+    fn numeric_dates_accept_integers_and_finite_numbers_only() {
+        let claims: Map<String, Value> = serde_json::from_str(
+            r#"{"a": 1800000000, "b": 1800000000.9, "c": "1800000000", "d": 1e300, "e": -5}"#,
+        )
+        .map_err(|e| e.to_string())
+        .unwrap_or_default();
+        assert_eq!(numeric(&claims, "t", "a"), Ok(Some(1_800_000_000)));
+        assert_eq!(numeric(&claims, "t", "b"), Ok(Some(1_800_000_000)));
+        assert!(numeric(&claims, "t", "c").is_err());
+        assert!(numeric(&claims, "t", "d").is_err());
+        assert_eq!(numeric(&claims, "t", "e"), Ok(Some(-5)));
+        assert_eq!(numeric(&claims, "t", "z"), Ok(None));
+    }
+}

@@ -104,7 +104,7 @@ pub mod fuzzing {
     };
 
     /// A JWKS with one P-256 key (the test key `tests/data/ec-p256.pem`), kid `ec-1`.
-    const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256","kid":"ec-1","alg":"ES256","use":"sig",
+    pub(crate) const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256","kid":"ec-1","alg":"ES256","use":"sig",
         "x":"YvkBgZhpjtuQulaNVbyPI-MNJ2qQqbx7T-F1hNereQ8","y":"HDTYVuU3ocIJExmfjNzXQ7zByIt7AmTxxNFwRPfq9a8"}]}"#;
 
     /// Feeds `data` to every parser of the crate; the first byte picks the emphasis, and nothing may panic.
@@ -190,5 +190,39 @@ pub mod signature_layer {
         let jws = CompactJws::parse("JWS", token)?;
         crate::id_token::verify_signature("JWS", &jws, conn, jwks, now)?;
         Ok(jws.payload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checked-in seed token must pass the whole verifier in the fuzz entry's setup, so fuzzing starts from
+    /// inputs that reach the claim checks, not only the parser.
+    #[test]
+    fn fuzz_seed_token_is_valid_for_the_fuzz_setup() {
+        let seed = include_bytes!("../../../fuzz/corpus/oidc_id_token/id-token-es256-valid");
+        let token = std::str::from_utf8(seed.get(1..).unwrap_or_default()).unwrap_or_default();
+        let conn = crate::OidcConnection::new(
+            "https://op.example.com",
+            "client-1",
+            crate::ClientSecret::new("fuzz-secret"),
+            "https://rp.example.com/login/callback",
+        )
+        .map_err(|e| format!("{e:?}"));
+        let Ok(conn) = conn else { panic!("connection") };
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let mut jwks = crate::JwksCache::new(60);
+        assert!(jwks.update(super::fuzzing::JWKS, None, now).is_ok());
+        let checks = crate::IdTokenChecks {
+            nonce: "n-0S6_WzA2Mj",
+            max_age_secs: Some(3600),
+            access_token: None,
+            code: None,
+        };
+        let verified =
+            crate::VerifiedIdToken::verify(crate::IdToken::new(token), &conn, &jwks, &checks, now);
+        assert_eq!(
+            verified.map(|v| v.subject().to_owned()),
+            Ok("00u1".to_owned())
+        );
     }
 }
