@@ -120,6 +120,12 @@ impl PendingLogin {
         self.created_at
     }
 
+    /// True when the login was started more than `ttl_secs` before `now` (or lies in the future).
+    #[must_use]
+    pub fn is_expired(&self, now: DateTime<Utc>, ttl_secs: i64) -> bool {
+        now < self.created_at || now > self.created_at + chrono::TimeDelta::seconds(ttl_secs.max(0))
+    }
+
     /// The per-login ID token checks for a token response carrying `access_token`, for `code`.
     #[must_use]
     pub fn id_token_checks<'a>(

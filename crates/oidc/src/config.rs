@@ -114,6 +114,11 @@ pub struct OidcConnection {
     pub symmetric_id_tokens: bool,
     /// Minimum time between two JWKS refetches caused by an unknown `kid`, in seconds (default 60).
     pub jwks_refetch_cooldown_secs: i64,
+    /// Audiences besides the client ID an ID token may also list (default none: any other audience is
+    /// refused, OIDC Core §3.1.3.7 step 3).
+    pub trusted_audiences: Vec<String>,
+    /// How long a [`crate::PendingLogin`] stays usable, in seconds (default 600).
+    pub pending_login_ttl_secs: i64,
 }
 
 impl OidcConnection {
@@ -153,6 +158,8 @@ impl OidcConnection {
                 max_id_token_age_secs: 600,
                 symmetric_id_tokens: false,
                 jwks_refetch_cooldown_secs: crate::jwks::DEFAULT_REFETCH_COOLDOWN_SECS,
+                trusted_audiences: Vec::new(),
+                pending_login_ttl_secs: 600,
             }),
             _ => Err(problems),
         }

@@ -155,6 +155,23 @@ pub enum Error {
         /// The token's audiences.
         received: Vec<String>,
     },
+    /// The token lists an audience besides the client ID that the connection does not trust (OIDC Core
+    /// §3.1.3.7 step 3).
+    #[error("token lists untrusted audience `{audience}`")]
+    UntrustedAudience {
+        /// The audience.
+        audience: String,
+    },
+    /// The pending login is older than the connection allows.
+    #[error("login started at {created_at} expired ({ttl_secs} s allowed, now {now})")]
+    LoginExpired {
+        /// When the authorization request was built.
+        created_at: chrono::DateTime<chrono::Utc>,
+        /// The caller's clock.
+        now: chrono::DateTime<chrono::Utc>,
+        /// The allowed lifetime.
+        ttl_secs: i64,
+    },
     /// Several audiences and no `azp`.
     #[error("token has several audiences {audiences:?} but no azp")]
     AzpMissing {
@@ -353,6 +370,10 @@ impl Error {
             Self::IssuerMismatch { .. } => {
                 "The token comes from another authorization server than the configured one: check the Okta \
                  domain (org server vs /oauth2/default) in the connection."
+            }
+            Self::UntrustedAudience { .. } => {
+                "The ID token is also addressed to another audience: if that is intended (an API of the same \
+                 application), add it to the connection's trusted audiences; otherwise check the Client ID."
             }
             Self::AudienceMismatch { .. } | Self::AzpMismatch { .. } | Self::AzpMissing { .. } => {
                 "The token was issued for another application: check the Client ID in the connection against the \

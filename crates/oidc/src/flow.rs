@@ -134,6 +134,13 @@ pub fn complete_login(
             received: pending.issuer().as_str().to_owned(),
         });
     }
+    if pending.is_expired(now, conn.pending_login_ttl_secs) {
+        return Err(Error::LoginExpired {
+            created_at: pending.created_at(),
+            now,
+            ttl_secs: conn.pending_login_ttl_secs,
+        });
+    }
     let code = pending.accept_callback(callback, metadata)?;
     let response = send(
         http,

@@ -303,6 +303,14 @@ fn check_claims(
             received: audiences,
         });
     }
+    if let Some(untrusted) = audiences
+        .iter()
+        .find(|a| **a != conn.client_id && !conn.trusted_audiences.contains(a))
+    {
+        return Err(Error::UntrustedAudience {
+            audience: untrusted.clone(),
+        });
+    }
     match claims.get("azp") {
         None | Some(Value::Null) if audiences.len() > 1 => {
             return Err(Error::AzpMissing { audiences });

@@ -21,9 +21,12 @@ fn login_with(op: &MockOp, conn: &gatehouse_oidc::OidcConnection) -> Result<Logi
     complete_login(op, conn, &metadata, &mut jwks, &pending, &callback, now())
 }
 
+/// Runs a login with the default connection, which additionally trusts the audience `api://other`.
 fn login(scenario: Scenario) -> Result<LoginOutcome, Error> {
     let op = MockOp::with(scenario);
-    login_with(&op, &MockOp::connection())
+    let mut conn = MockOp::connection();
+    conn.trusted_audiences = vec!["api://other".to_owned()];
+    login_with(&op, &conn)
 }
 
 fn claims(f: fn(&mut serde_json::Map<String, Value>)) -> Scenario {
@@ -97,6 +100,14 @@ fn rp_test_modules() {
                 c.insert("azp".into(), json!(CLIENT_ID));
             }),
             |r| r.is_ok(),
+        ),
+        (
+            "several audiences, one untrusted (azp = client_id)",
+            claims(|c| {
+                c.insert("aud".into(), json!([CLIENT_ID, "api://untrusted"]));
+                c.insert("azp".into(), json!(CLIENT_ID));
+            }),
+            |r| matches!(r, Err(Error::UntrustedAudience { audience }) if audience == "api://untrusted"),
         ),
         (
             "several audiences, no azp",
@@ -395,6 +406,26 @@ fn hs256_with_client_secret_passes_only_when_enabled() {
         let outcome = login_with(&op, &conn).unwrap_or_else(|e| panic!("{alg:?}: {e}"));
         assert_eq!(outcome.user.id_token().algorithm(), alg);
     }
+}
+
+#[test]
+fn stale_pending_login_is_refused() {
+    let op = MockOp::new();
+    let conn = MockOp::connection();
+    let metadata = op.metadata();
+    let mut jwks = op.jwks();
+    let (url, pending) = AuthorizationRequest::new(&conn, &metadata)
+        .build(now())
+        .expect("request");
+    let callback = Callback::parse(op.authorize(&url).as_bytes()).expect("callback");
+    let late = now() + chrono::TimeDelta::seconds(601);
+    let result = complete_login(&op, &conn, &metadata, &mut jwks, &pending, &callback, late);
+    assert!(
+        matches!(result, Err(Error::LoginExpired { ttl_secs: 600, .. })),
+        "{:?}",
+        result.err()
+    );
+    assert_eq!(op.token_requests.get(), 0, "the code is not exchanged");
 }
 
 #[test]

@@ -343,3 +343,96 @@ fn secrets_are_redacted() {
         );
     }
 }
+
+#[test]
+fn admin_hints_name_the_okta_setting() {
+    let idp = |error: &str, description: Option<&str>| Error::IdpError {
+        endpoint: "authorization",
+        error: error.to_owned(),
+        description: description.map(str::to_owned),
+    };
+    let cases: Vec<(Error, &str)> = vec![
+        (
+            idp(
+                "access_denied",
+                Some("User is not assigned to the client application."),
+            ),
+            "Assignments",
+        ),
+        (idp("access_denied", None), "assigned to the application"),
+        (idp("invalid_client", None), "Client secret"),
+        (
+            idp("invalid_grant", Some("The 'redirect_uri' does not match")),
+            "Sign-in redirect URIs",
+        ),
+        (idp("unauthorized_client", None), "Authorization Code"),
+        (
+            Error::AudienceMismatch {
+                expected: "a".into(),
+                received: vec!["b".into()],
+            },
+            "Client ID",
+        ),
+        (
+            Error::AzpMismatch {
+                expected: "a".into(),
+                received: "b".into(),
+            },
+            "Client ID",
+        ),
+        (
+            Error::HttpStatus {
+                what: "token endpoint",
+                status: 401,
+            },
+            "Client secret",
+        ),
+        (
+            Error::UnknownInitiatingIssuer { iss: "x".into() },
+            "Initiate login URI",
+        ),
+        (
+            Error::TargetLinkRejected {
+                target: "x".into(),
+                reason: "r",
+            },
+            "Initiate login URI",
+        ),
+        (
+            Error::DiscoveryIssuerMismatch {
+                expected: "a".into(),
+                received: "b".into(),
+            },
+            "issuer",
+        ),
+        (
+            Error::SymmetricNotEnabled {
+                alg: "HS256".into(),
+            },
+            "RS256",
+        ),
+        (
+            Error::Expired {
+                exp: 1,
+                now: 2,
+                leeway_secs: 60,
+            },
+            "clock",
+        ),
+    ];
+    for (error, words) in cases {
+        let hint = error
+            .admin_hint()
+            .unwrap_or_else(|| panic!("{error:?} has no hint"));
+        assert!(hint.contains(words), "{error:?}: {hint}");
+    }
+    // Failures an admin cannot fix carry no hint rather than a misleading one.
+    for error in [
+        Error::NonceMismatch,
+        Error::StateMismatch,
+        Error::AlgNone,
+        Error::Random,
+    ] {
+        assert_eq!(error.admin_hint(), None, "{error:?}");
+    }
+}
