@@ -98,6 +98,56 @@ impl Rule {
         }
     }
 
+    /// One sentence for audit logs and admin pages.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::SignInBySubject => "signed in by (connection, subject); nothing changed",
+            Self::ProfileSync => {
+                "signed in by (connection, subject); profile or role updated from the IdP"
+            }
+            Self::LinkScimUser(_) => {
+                "first SSO login matched a SCIM-provisioned user, which is now linked"
+            }
+            Self::LinkByVerifiedEmail => {
+                "first SSO login linked to the account with the same trusted email in a verified domain"
+            }
+            Self::CreateOnFirstLogin => "first SSO login created the account",
+            Self::ConnectionMismatch => "the login came from another connection than the policy's",
+            Self::ExistingDoesNotMatch => {
+                "the host's lookup returned a user that does not match the login"
+            }
+            Self::ScimDeactivated => "the user was deactivated through SCIM",
+            Self::AccountDeactivated => "the account is deactivated",
+            Self::EmailMissing => {
+                "the connection restricts email domains but the IdP sent no email"
+            }
+            Self::EmailDomainNotAllowed => "the email's domain is not allowed for this connection",
+            Self::EmailNotVerified => "the IdP did not assert that the email is verified",
+            Self::GroupsIncomplete => {
+                "the IdP sent an incomplete group list, so the role cannot be computed"
+            }
+            Self::EmailTakenByOtherAccount => {
+                "the IdP changed the user's email to one another account has"
+            }
+            Self::EmailLinkingDisabled => {
+                "an account with this email exists and this connection never links by email"
+            }
+            Self::UntrustedEmailMatchesAccount => {
+                "an account with this email exists but the email is unverified or outside the workspace's verified domains"
+            }
+            Self::EmailMatchHasSso => {
+                "an account with this email exists and already signs in through another connection"
+            }
+            Self::AccountLinkedToOtherSubject => {
+                "the matching account is already linked to a different user of this connection"
+            }
+            Self::AmbiguousMatch => "the SCIM match and the email match are different accounts",
+            Self::CreateDisabled => {
+                "no account matches and this connection does not create accounts"
+            }
+        }
+    }
+
     /// Whether the rule refuses the login.
     pub fn is_denial(self) -> bool {
         !matches!(

@@ -151,6 +151,11 @@ impl Mapping {
     /// Okta SAML, exactly the guide's attribute statements: `…/claims/emailaddress` (required), `…/claims/name`,
     /// `…/claims/givenname`, `…/claims/surname`, `email_verified`, optional `profile_picture`; the subject and
     /// username are the `NameID` (Okta's application username, which Okta also pushes as SCIM `userName`).
+    ///
+    /// The guide sends no immutable user ID, so the subject is the application username: if an Okta admin changes
+    /// the app's username format, users look new, and (unless the policy links by verified email) their logins are
+    /// refused rather than attached to the old accounts. To match SCIM users by `externalId` (Okta's user ID), add
+    /// an attribute statement for `user.id` and name it in [`Mapping::external_id`].
     pub fn okta_saml() -> Self {
         Self {
             protocol: Protocol::Saml,
@@ -214,13 +219,15 @@ impl Mapping {
     }
 
     /// Standard OIDC claims (OpenID Connect Core §5.1): `sub`, `preferred_username`, `email` (required),
-    /// `email_verified`, `name`, `given_name`, `family_name`, `picture`, plus the common `groups` claim.
+    /// `email_verified`, `name`, `given_name`, `family_name`, `picture`, plus the common `groups` claim. For Okta,
+    /// `sub` is the Okta user ID, which is also the `externalId` Okta pushes over SCIM, so it doubles as the
+    /// external ID.
     pub fn oidc(idp: IdpKind) -> Self {
         Self {
             protocol: Protocol::Oidc,
             idp,
             subject: SubjectRule::Claim("sub".to_owned()),
-            external_id: None,
+            external_id: (idp == IdpKind::Okta).then(|| "sub".to_owned()),
             user_name: Some(ValueSource::Claim("preferred_username".to_owned())),
             email: Some(Attr::required("email")),
             email_verified: Some("email_verified".to_owned()),

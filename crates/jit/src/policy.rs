@@ -85,7 +85,9 @@ pub struct RoleRule {
     pub role: Role,
 }
 
-/// Group → role mapping, applied on every login.
+/// Group → role mapping, applied on every login: the IdP is the source of truth for roles, and a role changed in
+/// the app is reset at the next login. With no rules, every user gets `default` (the default role, enforced).
+/// Leave [`Policy::roles`] at `None` to let the app manage roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleMapping {
     /// Rules in priority order: the first whose group the user is in wins (put the most privileged first).

@@ -14,4 +14,5 @@ mod fuzz_seeds;
 mod mapping;
 mod props;
 mod scenarios;
+mod scim_interop;
 mod support;

@@ -322,6 +322,13 @@ fn oidc_claims_from_json() {
     );
     assert!(identity.email_verified);
     assert_eq!(identity.user_name.as_deref(), Some("jane"));
+    assert_eq!(
+        identity.external_id.as_deref(),
+        Some("00u1"),
+        "Okta's sub is its SCIM externalId"
+    );
+    let generic = Mapping::oidc(IdpKind::Generic).map(&claims).unwrap();
+    assert_eq!(generic.external_id, None);
     assert_eq!(identity.profile.picture, None, "non-https picture dropped");
     let groups: Vec<&str> = identity.groups.iter().map(String::as_str).collect();
     assert_eq!(groups, ["7", "Admins", "Everyone"]);

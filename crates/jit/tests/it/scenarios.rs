@@ -847,6 +847,7 @@ fn rule_codes_are_unique_and_denials_explain_themselves() {
     assert_eq!(codes.len(), distinct.len());
     for rule in rules {
         assert_eq!(rule.is_denial(), rule.code().starts_with("deny."), "{rule}");
+        assert!(!rule.description().is_empty());
         if rule.is_denial() && rule != Rule::ConnectionMismatch {
             assert!(rule.admin_hint().is_some(), "{rule} has no admin hint");
         }
