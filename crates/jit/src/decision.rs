@@ -37,6 +37,8 @@ pub enum Rule {
     CreateOnFirstLogin,
     /// The identity came from another connection than the policy's.
     ConnectionMismatch,
+    /// The identity's subject is empty (a hand-built identity; mappings never produce one).
+    EmptySubject,
     /// A user the host passed in `Existing` does not match the identity (a host lookup bug).
     ExistingDoesNotMatch,
     /// The user was deactivated by SCIM; a login never reactivates or recreates it.
@@ -81,6 +83,7 @@ impl Rule {
             Self::LinkByVerifiedEmail => "link.verified_email",
             Self::CreateOnFirstLogin => "create.first_login",
             Self::ConnectionMismatch => "deny.connection_mismatch",
+            Self::EmptySubject => "deny.empty_subject",
             Self::ExistingDoesNotMatch => "deny.existing_does_not_match",
             Self::ScimDeactivated => "deny.scim_deactivated",
             Self::AccountDeactivated => "deny.account_deactivated",
@@ -113,6 +116,7 @@ impl Rule {
             }
             Self::CreateOnFirstLogin => "first SSO login created the account",
             Self::ConnectionMismatch => "the login came from another connection than the policy's",
+            Self::EmptySubject => "the login has an empty subject",
             Self::ExistingDoesNotMatch => {
                 "the host's lookup returned a user that does not match the login"
             }
@@ -198,6 +202,7 @@ impl Rule {
             | Self::LinkByVerifiedEmail
             | Self::CreateOnFirstLogin
             | Self::ConnectionMismatch
+            | Self::EmptySubject
             | Self::ExistingDoesNotMatch => return None,
         })
     }
@@ -330,6 +335,9 @@ pub fn decide(identity: &Identity, existing: &Existing, policy: &Policy) -> Deci
 fn decide_inner(identity: &Identity, existing: &Existing, policy: &Policy) -> Decision {
     if identity.connection != policy.connection {
         return deny(Rule::ConnectionMismatch);
+    }
+    if identity.subject.0.trim().is_empty() {
+        return deny(Rule::EmptySubject);
     }
     let connection = &identity.connection;
 

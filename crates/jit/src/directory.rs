@@ -12,6 +12,9 @@ use crate::user::{Role, User, UserId, same_user_name};
 
 /// One workspace's users, as provisioning needs them. Hosts implement it on their database.
 ///
+/// Every lookup must also return **deactivated** users: a lookup that hides them turns a SCIM-deactivated user's
+/// next login into a fresh account, the bug this crate exists to prevent.
+///
 /// `apply` must be atomic and must re-check, inside its transaction, what the decision relied on: for
 /// `Create` that no user has the link or the email; for `Link` that no user has the link yet and the user has
 /// no other subject on that connection; for every [`Change`] that the field still holds `old`; for every

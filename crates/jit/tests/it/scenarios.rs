@@ -234,6 +234,13 @@ fn cases() -> Vec<Case> {
             policy(),
         )
         .denies(Rule::ConnectionMismatch),
+        case(
+            "hand-built identity with an empty subject",
+            login(" ", "jane@acme.example"),
+            vec![account("jane", "jane@acme.example")],
+            policy(),
+        )
+        .denies(Rule::EmptySubject),
         // --- email verification ------------------------------------------------------------------------
         case(
             "require verified: unverified first login",
@@ -772,6 +779,7 @@ fn every_rule_has_a_row() {
         Rule::LinkByVerifiedEmail,
         Rule::CreateOnFirstLogin,
         Rule::ConnectionMismatch,
+        Rule::EmptySubject,
         Rule::ScimDeactivated,
         Rule::AccountDeactivated,
         Rule::EmailMissing,
@@ -848,7 +856,7 @@ fn rule_codes_are_unique_and_denials_explain_themselves() {
     for rule in rules {
         assert_eq!(rule.is_denial(), rule.code().starts_with("deny."), "{rule}");
         assert!(!rule.description().is_empty());
-        if rule.is_denial() && rule != Rule::ConnectionMismatch {
+        if rule.is_denial() && !matches!(rule, Rule::ConnectionMismatch | Rule::EmptySubject) {
             assert!(rule.admin_hint().is_some(), "{rule} has no admin hint");
         }
     }
