@@ -9,7 +9,14 @@ use std::path::{Path, PathBuf};
 type Entry = fn(&[u8]);
 
 /// Each cargo-fuzz target and the function its one-liner calls.
-const TARGETS: &[(&str, Entry)] = &[("xml_parse", gatehouse::xml::fuzzing::parse)];
+const TARGETS: &[(&str, Entry)] = &[
+    ("xml_parse", gatehouse::xml::fuzzing::parse),
+    ("xml_c14n", gatehouse::xml::fuzzing::c14n),
+    ("xml_verify", gatehouse::xml::fuzzing::verify),
+    ("xml_decrypt", gatehouse::xml::fuzzing::decrypt),
+    ("jit_mapping", gatehouse::jit::fuzzing::map_and_decide),
+    ("oidc_id_token", gatehouse::oidc::fuzzing::id_token),
+];
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")

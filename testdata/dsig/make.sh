@@ -225,6 +225,7 @@ case("exc-c14n-with-comments-comment-changed", root(item(sig(transforms=[(ENV, "
      edits=[("<!-- middle -->", "<!-- changed -->", "the comment text inside g:Name changed from ` middle ` to ` changed `")],
      note="As exc-c14n-with-comments-transform, then the comment changed. Per XMLDSig a `#id` URI drops comments, so this stays valid; a verifier that keeps comments for WithComments would call it invalid.")
 case("c14n10-with-comments-signedinfo", std(c14n=C10_C).replace("<ds:SignatureMethod", "<!-- in SignedInfo --><ds:SignatureMethod"),
+     ours="reject-shape", why="Gatehouse refuses comments and processing instructions anywhere inside ds:Signature (one rule instead of reasoning per element about which comments are signed); no IdP emits them.",
      note="SignedInfo canonicalized with c14n 1.0 #WithComments and a comment inside SignedInfo (before SignatureMethod), which is therefore signed.")
 case("c14n10-with-comments-signedinfo-comment-changed", std(c14n=C10_C).replace("<ds:SignatureMethod", "<!-- in SignedInfo --><ds:SignatureMethod"),
      edits=[("<!-- in SignedInfo -->", "<!-- tampered -->", "the comment inside SignedInfo changed")],
@@ -315,14 +316,12 @@ def wrap_item(d):
     orig = between(d, '<g:Item ID="item-1">', "</g:Item>")
     evil = '<g:Item ID="evil-1"><g:Name>Mallory</g:Name><g:Email>mallory@evil.test</g:Email></g:Item>'
     return d.replace(orig, evil + '<g:Wrapper>' + orig + '</g:Wrapper>'), "an evil g:Item (ID evil-1, Name Mallory) inserted where the signed g:Item was; the signed g:Item moved unchanged into a new g:Wrapper element after it"
-case("wrapped-moved-into-wrapper", std(), edits=[wrap_item], group="wrapping", ours="reject-shape",
-     why="The application must read only the element the signature covers; a document whose first g:Item is unsigned is refused by shape (the signed element is not where it is expected)",
-     note="XSW-style wrapping of a generic document. The signature still covers #item-1 (valid for xmlsec1); the first g:Item is the evil one.")
+case("wrapped-moved-into-wrapper", std(), edits=[wrap_item], group="wrapping",
+     note="XSW-style wrapping of a generic document. The signature still covers #item-1 (valid for xmlsec1); the first g:Item is the evil one. At the signature layer this is valid: the signature covers g:Item item-1, and the handle the verifier returns is that element (Jane Doe); the evil g:Item is unreachable through it. Refusing the document for where the signed element sits is the protocol layer's job (SAML: the Assertion must be a direct child of the Response).")
 def wrap_into_evil(d):
     orig = between(d, '<g:Item ID="item-1">', "</g:Item>")
     return d.replace(orig, '<g:Evil ID="evil-1"><g:Name>Mallory</g:Name>' + orig + '</g:Evil>'), "the signed g:Item moved (unchanged) inside a new g:Evil element (ID evil-1, with a g:Name Mallory) that takes its place"
-case("wrapped-inside-evil", std(), edits=[wrap_into_evil], group="wrapping", ours="reject-shape",
-     why="The signed element is no longer the expected one; reading g:Root/g:*[1]/g:Name gives Mallory", note="The signed element wrapped inside an evil element.")
+case("wrapped-inside-evil", std(), edits=[wrap_into_evil], group="wrapping", note="The signed element wrapped inside an evil element. At the signature layer this is valid: the verified handle is g:Item item-1 (Jane Doe) and the evil wrapper is unreachable through it; where the signed element may sit is the protocol layer's rule.")
 def sig_to_root(d):
     s = between(d, "<ds:Signature", "</ds:Signature>")
     d = d.replace(s, "")
@@ -350,9 +349,8 @@ case("comment-injected-split-nameid-after-signing", root(item(sig(), before="<g:
 def two_sigs_tpl():
     return root(item(sig(ref="#item-1"), iid="item-1") + item(sig(ref="#item-2"), iid="item-2", before="<g:Name>Second</g:Name>"))
 SX = "(//*[local-name()='Signature'])[%d]"
-case("multiple-signatures-both-valid", two_sigs_tpl(), sign_steps=[SX % 1, SX % 2], group="multiple", ours="reject-shape",
-     why="Exactly one signature per verified element is allowed; a second signature elsewhere is refused for the single-element API",
-     note="Two g:Item elements, each with its own valid enveloped Signature (both by idp). xmlsec1 --verify checks only the FIRST Signature in document order.")
+case("multiple-signatures-both-valid", two_sigs_tpl(), sign_steps=[SX % 1, SX % 2], group="multiple",
+     note="Two g:Item elements, each with its own valid enveloped Signature (both by idp). xmlsec1 --verify checks only the FIRST Signature in document order. Each g:Item is verified on its own and both hold: valid at the signature layer (a protocol such as SAML decides how many signed elements it accepts).")
 case("multiple-signatures-second-invalid", two_sigs_tpl(), sign_steps=[SX % 1, SX % 2], group="multiple", ours="reject-shape",
      edits=[("<g:Name>Second</g:Name>", "<g:Name>Tampered</g:Name>", "the second g:Item's Name changed after signing")],
      why="Every signature present must verify; xmlsec1 only checks the first one",

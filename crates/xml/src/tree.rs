@@ -309,7 +309,7 @@ impl<'d, 'a> Element<'d, 'a> {
     }
 
     /// The attributes as written, namespace declarations excluded.
-    pub fn attributes(&self) -> impl Iterator<Item = Attribute<'d>> + 'd {
+    pub fn attributes(&self) -> impl Iterator<Item = Attribute<'d>> + use<'d, 'a> {
         let doc = self.doc;
         let (start, end) = self.data().attrs;
         doc.attrs
@@ -326,7 +326,7 @@ impl<'d, 'a> Element<'d, 'a> {
     }
 
     /// The namespace declarations written on this element.
-    pub fn declared_namespaces(&self) -> impl Iterator<Item = Namespace<'d>> + 'd {
+    pub fn declared_namespaces(&self) -> impl Iterator<Item = Namespace<'d>> + use<'d, 'a> {
         let (start, end) = self.data().decls;
         self.doc
             .decls
@@ -366,7 +366,7 @@ impl<'d, 'a> Element<'d, 'a> {
     }
 
     /// The child elements in document order.
-    pub fn child_elements(&self) -> impl Iterator<Item = Element<'d, 'a>> + 'd {
+    pub fn child_elements(&self) -> impl Iterator<Item = Element<'d, 'a>> + use<'d, 'a> {
         self.children().filter_map(|n| match n {
             Node::Element(e) => Some(e),
             _ => None,
@@ -516,17 +516,27 @@ pub(crate) fn is_id_attr(ns: &str, local: &str) -> bool {
 /// U+FFFE / U+FFFF. (Surrogates cannot occur in valid UTF-8.)
 fn check_chars(src: &str) -> Result<()> {
     let bytes = src.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        let bad = match b {
-            0x09 | 0x0A | 0x0D => false,
-            0x00..=0x1F => true,
-            // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
-            0xEF => matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
-            _ => false,
-        };
-        if bad {
-            return Err(Error::InvalidChar { offset: i });
+    // Fast path over 32-byte chunks: most chunks hold no byte below 0x20 other than whitespace and no 0xEF.
+    let suspicious = |b: u8| (b < 0x20 && !matches!(b, 0x09 | 0x0A | 0x0D)) || b == 0xEF;
+    let mut start = 0;
+    for chunk in bytes.chunks(32) {
+        let flag = chunk.iter().fold(false, |acc, &b| acc | suspicious(b));
+        if flag {
+            for (j, &b) in chunk.iter().enumerate() {
+                let i = start + j;
+                let bad = match b {
+                    0x09 | 0x0A | 0x0D => false,
+                    0x00..=0x1F => true,
+                    // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
+                    0xEF => matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
+                    _ => false,
+                };
+                if bad {
+                    return Err(Error::InvalidChar { offset: i });
+                }
+            }
         }
+        start += chunk.len();
     }
     Ok(())
 }
@@ -551,6 +561,14 @@ fn is_name_char(c: char) -> bool {
 
 /// An XML namespaces NCName: a Name without colons.
 pub(crate) fn is_ncname(s: &str) -> bool {
+    if let [first, rest @ ..] = s.as_bytes()
+        && first.is_ascii_alphabetic() | (*first == b'_')
+        && rest
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    {
+        return true;
+    }
     let mut chars = s.chars();
     chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
 }
@@ -587,8 +605,9 @@ struct Builder<'a, 'l> {
     root: Option<NodeId>,
     /// Open elements.
     stack: Vec<u32>,
-    /// prefix → stack of indices into `decls` (innermost last).
-    scope: HashMap<&'a str, Vec<u32>>,
+    /// Bindings in scope as (prefix, index into `decls`), innermost last. At most `max_namespaces` long,
+    /// which bounds every lookup.
+    scope: Vec<(&'a str, u32)>,
     ids: HashMap<Cow<'a, str>, ()>,
     /// Pending character data: start offset, end offset and content.
     text: Option<(usize, usize, Cow<'a, str>)>,
@@ -605,7 +624,7 @@ impl<'a, 'l> Builder<'a, 'l> {
             top: Vec::new(),
             root: None,
             stack: Vec::new(),
-            scope: HashMap::new(),
+            scope: Vec::new(),
             ids: HashMap::new(),
             text: None,
         }
@@ -875,8 +894,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         // Bind the new declarations, then resolve names against the scope.
         for i in decl_start..self.decls.len() {
             if let Some(d) = self.decls.get(i) {
-                let prefix = d.prefix;
-                self.scope.entry(prefix).or_default().push(i as u32);
+                self.scope.push((d.prefix, i as u32));
             }
         }
         let ns = self.resolve(prefix, pos, true)?;
@@ -949,8 +967,14 @@ impl<'a, 'l> Builder<'a, 'l> {
         if prefix == "xml" {
             return Ok(XML);
         }
-        match self.scope.get(prefix).and_then(|v| v.last()) {
-            Some(&i) => {
+        match self
+            .scope
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, i)| *i)
+        {
+            Some(i) => {
                 let empty = self.decls.get(i as usize).is_some_and(|d| d.uri.is_empty());
                 Ok(if empty { NONE } else { i })
             }
@@ -1026,13 +1050,9 @@ impl<'a, 'l> Builder<'a, 'l> {
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.end = u32::try_from(end).unwrap_or(u32::MAX);
             if let Kind::Element(e) = &n.kind {
-                for i in e.decls.0..e.decls.1 {
-                    if let Some(d) = self.decls.get(i as usize)
-                        && let Some(v) = self.scope.get_mut(d.prefix)
-                    {
-                        v.pop();
-                    }
-                }
+                let declared = (e.decls.1 - e.decls.0) as usize;
+                self.scope
+                    .truncate(self.scope.len().saturating_sub(declared));
             }
         }
     }

@@ -9,5 +9,7 @@
 )]
 
 mod c14n;
+mod decrypt;
+mod dsig;
 mod support;
 mod tree;
