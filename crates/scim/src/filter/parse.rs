@@ -168,13 +168,16 @@ impl<'a> Parser<'a> {
 
     /// Consumes the keyword `kw` if it is the whole next word.
     fn keyword(&mut self, kw: &str) -> bool {
-        let w = self.word();
-        if w.eq_ignore_ascii_case(kw) {
-            self.pos += w.len();
-            true
-        } else {
-            false
+        let end = self.pos + kw.len();
+        let matches = self
+            .bytes()
+            .get(self.pos..end)
+            .is_some_and(|w| w.eq_ignore_ascii_case(kw.as_bytes()))
+            && !self.bytes().get(end).copied().is_some_and(is_path_char);
+        if matches {
+            self.pos = end;
         }
+        matches
     }
 
     pub(crate) fn or_expr(&mut self) -> Result<Filter> {
@@ -355,6 +358,12 @@ impl<'a> Parser<'a> {
             }
         }
         let text = self.src.get(start..=i).unwrap_or("");
+        let inner = text.get(1..text.len() - 1).unwrap_or("");
+        // Fast path: nothing to unescape.
+        if !inner.bytes().any(|b| b == b'\\' || b < 0x20) {
+            self.pos = i + 1;
+            return Ok(inner.to_owned());
+        }
         match serde_json::from_str::<String>(text) {
             Ok(s) => {
                 self.pos = i + 1;
@@ -453,13 +462,13 @@ impl<'a> Parser<'a> {
 
     /// `[URI ":"] ATTRNAME ["." ATTRNAME]`.
     pub(crate) fn attr_path(&mut self) -> Result<AttrPath> {
-        let word = self.word();
         let mut uri = None;
-        if word.len() > 4
-            && word
-                .get(..4)
-                .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
-        {
+        let urn = self
+            .bytes()
+            .get(self.pos..self.pos + 4)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"urn:"));
+        let word = if urn { self.word() } else { "" };
+        if word.len() > 4 {
             // The attribute starts after the last colon; URNs may contain dots ("2.0").
             let Some(colon) = word.rfind(':') else {
                 return Err(self.error("a schema URN followed by \":\" and an attribute name"));

@@ -203,7 +203,7 @@ impl Translator {
                     self.ph(params.first().copied().unwrap_or(0))
                 )
             }
-            (Dialect::Sqlite, Loc::Elem(a)) => format!("{a}.atom"),
+            (Dialect::Sqlite, Loc::Elem(a)) => format!("{a}.value"),
             (Dialect::Postgres, Loc::Path { base, params }) => {
                 let keys: Vec<String> = params.iter().map(|n| self.ph(*n)).collect();
                 format!("jsonb_extract_path({base}, {})", keys.join(", "))
@@ -276,9 +276,17 @@ impl Translator {
         let v = self.jsonb(loc);
         match self.dialect {
             Dialect::Sqlite => {
+                // The two-argument json_each reads the JSON in place (json_extract would hand a text
+                // value back as SQL text, which json_each cannot parse).
+                let each = match loc {
+                    Loc::Path { base, params } => {
+                        format!("{base}, {}", self.ph(params.first().copied().unwrap_or(0)))
+                    }
+                    Loc::Elem(_) => v,
+                };
                 let _ = write!(
                     out,
-                    "COALESCE({t} = 'array' AND EXISTS (SELECT 1 FROM json_each({v}) AS {alias} WHERE "
+                    "COALESCE({t} = 'array' AND EXISTS (SELECT 1 FROM json_each({each}) AS {alias} WHERE "
                 );
             }
             Dialect::Postgres => {
@@ -373,7 +381,7 @@ impl Translator {
         scope: Scope<'_>,
         test: Option<(CompareOp, &CompValue)>,
     ) -> Result<()> {
-        let (base, mut keys, def) = self.locate(path, scope);
+        let (base, keys, def) = self.locate(path, scope);
         // `eq null` / `ne null` are presence tests.
         let (test, negate) = match test {
             Some((CompareOp::Eq, CompValue::Null)) => (None, true),
@@ -398,46 +406,71 @@ impl Translator {
             (None, d) => d,
             _ => None,
         };
-        let multi = def.is_some_and(|d| d.multi_valued);
-        if multi {
-            let loc = self.path(&base, &keys);
-            if test.is_none() && sub.is_none() {
-                // `emails pr`: a non-empty array.
-                let t = self.typ(&loc);
-                let v = self.jsonb(&loc);
-                let f = self.false_lit();
-                match self.dialect {
-                    Dialect::Sqlite => {
-                        let _ = write!(
-                            out,
-                            "COALESCE({t} = 'array' AND json_array_length({v}) > 0, {f})"
-                        );
-                    }
-                    Dialect::Postgres => {
-                        let _ = write!(
-                            out,
-                            "COALESCE({t} = 'array' AND jsonb_array_length({v}) > 0, {f})"
-                        );
-                    }
-                }
-                return Ok(());
+        match def {
+            Some(d) if d.multi_valued => {
+                self.multi(out, &base, &keys, sub.as_deref(), leaf_def, test)
             }
-            return self.exists(out, &loc, &mut |t, out, alias| {
-                let el = match &sub {
-                    Some(s) => {
-                        let doc = t.elem_doc(alias);
-                        t.path(&doc, &[s])
-                    }
-                    None => Loc::Elem(alias.to_owned()),
-                };
-                t.leaf(out, &el, leaf_def, test)
-            });
+            Some(_) => self.single(out, &base, keys, sub, leaf_def, test),
+            // Unknown to the schema: single or multi-valued, as the stored JSON has it (as in memory).
+            None => {
+                out.push('(');
+                self.single(out, &base, keys.clone(), sub.clone(), None, test)?;
+                out.push_str(" OR ");
+                self.multi(out, &base, &keys, sub.as_deref(), None, test)?;
+                out.push(')');
+                Ok(())
+            }
         }
+    }
+
+    fn single(
+        &mut self,
+        out: &mut String,
+        base: &str,
+        mut keys: Vec<String>,
+        sub: Option<String>,
+        leaf_def: Option<&AttributeDef>,
+        test: Option<(CompareOp, &CompValue)>,
+    ) -> Result<()> {
         if let Some(s) = sub {
             keys.push(s);
         }
-        let loc = self.path(&base, &keys);
+        let loc = self.path(base, &keys);
         self.leaf(out, &loc, leaf_def, test)
+    }
+
+    fn multi(
+        &mut self,
+        out: &mut String,
+        base: &str,
+        keys: &[String],
+        sub: Option<&str>,
+        leaf_def: Option<&AttributeDef>,
+        test: Option<(CompareOp, &CompValue)>,
+    ) -> Result<()> {
+        let loc = self.path(base, keys);
+        if test.is_none() && sub.is_none() {
+            // `emails pr`: a non-empty array.
+            let t = self.typ(&loc);
+            let v = self.jsonb(&loc);
+            let f = self.false_lit();
+            let len = match self.dialect {
+                Dialect::Sqlite => "json_array_length",
+                Dialect::Postgres => "jsonb_array_length",
+            };
+            let _ = write!(out, "COALESCE({t} = 'array' AND {len}({v}) > 0, {f})");
+            return Ok(());
+        }
+        self.exists(out, &loc, &mut |t, out, alias| {
+            let el = match sub {
+                Some(s) => {
+                    let doc = t.elem_doc(alias);
+                    t.path(&doc, &[s])
+                }
+                None => Loc::Elem(alias.to_owned()),
+            };
+            t.leaf(out, &el, leaf_def, test)
+        })
     }
 
     /// One comparison (or presence test) on one location, always TRUE or FALSE, never NULL.

@@ -61,6 +61,15 @@ const FILTERS: &[&str] = &[
     r#"nickName lt "Bar""#,
     r#"addresses[type eq "work"].postalCode sw "916""#,
     r#"not (addresses[type eq "work"])"#,
+    r#"tags eq "blue""#,
+    r#"tags co "RE""#,
+    "tags pr",
+    r#"not (tags ne "blue")"#,
+    r#"badges[colour eq "red"].size gt 2"#,
+    r#"badges.size ge 3"#,
+    "emails[primary pr]",
+    r#"emails[value pr and not (type eq "work")]"#,
+    r#"ims[value ew "foo.com"] and userName pr"#,
 ];
 
 fn users() -> Vec<Value> {
@@ -71,11 +80,13 @@ fn users() -> Vec<Value> {
     out[1]["id"] = json!("ent-1");
     out.push(json!({"id": "u3", "userName": "jdoe@example.org", "title": "Engineer", "userType": "Intern",
         "active": false, "age": 41, "nickName": "Al", "emails": [{"value": "jdoe@example.org", "type": "work"}],
+        "tags": ["Blue", "green"], "badges": [{"colour": "red", "size": 3}, {"colour": "blue", "size": 1}],
         "meta": {"resourceType": "User", "lastModified": "2011-05-13T04:42:35Z"}}));
     out.push(json!({"id": "u4", "userName": "Zed O'Malley", "name": {"familyName": "O'Malley"}, "age": 30.5,
         "title": null, "emails": [], "meta": {"resourceType": "User", "lastModified": "2011-05-13T04:42:33Z"}}));
     out.push(
-        json!({"id": "u5", "userName": "éloïse@example.com", "active": "true", "age": "41",
+        json!({"id": "u5", "userName": "éloïse@example.com", "active": "true", "age": "41", "tags": "red",
+        "badges": [{"colour": "red", "size": 2}],
         "ims": [{"type": "xmpp", "value": "e@foo.com"}]}),
     );
     out
