@@ -14,6 +14,7 @@
 /// | `manager` as a plain string (Entra) | `invalidValue` | read as `{"value": …}` |
 /// | pathless `replace` carrying the resource's own `id`, `meta` or `schemas` (Okta) | `mutability` | ignored when unchanged |
 /// | filter `not` without parentheses, `not userName eq "x"` | attribute named `not` | negation |
+/// | PATCH `add`/`replace` at `emails[type eq "work"].value` when no value matches (Entra, for users without a work email) | `noTarget` | a value `{"type": "work", "value": …}` is added |
 ///
 /// Things both modes do, because the RFC allows them: case-insensitive attribute names and filter keywords,
 /// ignoring `id`/`meta` sent in a POST or PUT body (readOnly attributes "SHALL be ignored"), a missing
@@ -66,6 +67,13 @@ impl Compatibility {
     /// A PATCH that sets a readOnly attribute (`id`, `meta`, `schemas`) to its current value is ignored.
     #[must_use]
     pub fn ignore_unchanged_read_only(self) -> bool {
+        self.tolerant()
+    }
+
+    /// A PATCH `add`/`replace` whose value filter (made of `sub eq literal` conditions joined by `and`)
+    /// matches nothing adds a value built from the filter instead of failing with `noTarget`.
+    #[must_use]
+    pub fn upsert_on_filter_miss(self) -> bool {
         self.tolerant()
     }
 

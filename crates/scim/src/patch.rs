@@ -337,6 +337,7 @@ impl<'s> Applier<'s> {
             return Ok(());
         }
         if self.compat.pathless_keys_as_paths() {
+            tracing::debug!(key, "tolerant PATCH: pathless value key read as a path");
             let path = PatchPath::parse_with(key, self.compat)?;
             return self.set(res, &path, value, replace);
         }
@@ -412,6 +413,7 @@ impl<'s> Applier<'s> {
         let unchanged = current.is_some_and(|c| c == new);
         match def.mutability {
             Mutability::ReadOnly if unchanged && self.compat.ignore_unchanged_read_only() => {
+                tracing::debug!(attribute = %def.name, "tolerant PATCH: unchanged readOnly attribute ignored");
                 Ok(false)
             }
             Mutability::ReadOnly => Err(Error::Mutability {
@@ -631,6 +633,39 @@ impl<'s> Applier<'s> {
         let no_target = || Error::NoTarget {
             reason: format!("no value of {} matches the filter [{filter}]", t.name),
         };
+        let any_hit = self
+            .container(res, t, false)
+            .and_then(|c| get_ci(c, &t.name))
+            .and_then(Value::as_array)
+            .is_some_and(|items| {
+                items.iter().any(|e| {
+                    e.as_object()
+                        .is_some_and(|o| matches_element(filter, o, t.def))
+                })
+            });
+        if !any_hit {
+            if self.compat.upsert_on_filter_miss()
+                && let Some(mut elem) = element_from_filter(filter)
+            {
+                match (sub, value) {
+                    (Some(s), v) => {
+                        let name = t.def.and_then(|d| d.sub(s)).map_or(s, |d| d.name.as_str());
+                        elem.insert(name.to_owned(), v);
+                    }
+                    (None, Value::Object(v)) => elem.extend(v),
+                    (None, other) => {
+                        return Err(Error::InvalidValue {
+                            attribute: t.name.clone(),
+                            expected: "an object for a value selected by a filter".into(),
+                            received: short(&other),
+                        });
+                    }
+                }
+                tracing::debug!(attribute = %t.name, "tolerant PATCH: filter matched no value, adding one");
+                return self.set_attr(res, t, Value::Array(vec![Value::Object(elem)]), false);
+            }
+            return Err(no_target());
+        }
         let container = self.container(res, t, false).ok_or_else(no_target)?;
         let Some(Value::Array(items)) = get_ci_mut(container, &t.name) else {
             return Err(no_target());
@@ -644,9 +679,6 @@ impl<'s> Applier<'s> {
             })
             .map(|(i, _)| i)
             .collect();
-        if hits.is_empty() {
-            return Err(no_target());
-        }
         let sub_def = sub.and_then(|s| t.def.and_then(|d| d.sub(s)));
         let value = match (sub, t.def) {
             (Some(_), _) => self.coerce(sub_def, value)?,
@@ -723,6 +755,7 @@ impl<'s> Applier<'s> {
                 ));
             }
             if path.filter.is_none() && path.attr.sub.is_none() {
+                tracing::debug!(attribute = %t.name, "tolerant PATCH: remove with a value list");
                 return self.remove_values(res, &t, v);
             }
         }
@@ -826,6 +859,31 @@ impl<'s> Applier<'s> {
         items.retain(|e| !selectors.iter().any(|s| selects(s, e)));
         drop_if_empty(container, &t.name);
         Ok(())
+    }
+}
+
+/// The value a filter of `sub eq literal` conditions joined by `and` describes (`type eq "work"` →
+/// `{"type": "work"}`), or `None` for any other filter.
+fn element_from_filter(f: &Filter) -> Option<Map<String, Value>> {
+    use crate::filter::{CompValue, CompareOp};
+    match f {
+        Filter::And(a, b) => {
+            let mut m = element_from_filter(a)?;
+            m.extend(element_from_filter(b)?);
+            Some(m)
+        }
+        Filter::Compare(p, CompareOp::Eq, lit) if p.uri.is_none() && p.sub.is_none() => {
+            let v = match lit {
+                CompValue::Null => return None,
+                CompValue::Bool(b) => Value::Bool(*b),
+                CompValue::Number(n) => Value::Number(n.clone()),
+                CompValue::String(s) => Value::String(s.clone()),
+            };
+            let mut m = Map::new();
+            m.insert(p.name.clone(), v);
+            Some(m)
+        }
+        _ => None,
     }
 }
 

@@ -363,6 +363,7 @@ impl AttributeDef {
             }
             (AttributeType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
             (AttributeType::Boolean, Value::String(s)) if compat.booleans_as_strings() => {
+                tracing::debug!(attribute = %self.name, "tolerant: boolean given as a string");
                 if s.eq_ignore_ascii_case("true") {
                     Ok(Value::Bool(true))
                 } else if s.eq_ignore_ascii_case("false") {
@@ -391,6 +392,7 @@ impl AttributeDef {
                 Ok(Value::Object(out))
             }
             (AttributeType::Complex, Value::String(s)) if compat.string_as_complex_value() => {
+                tracing::debug!(attribute = %self.name, "tolerant: complex attribute given as a plain string");
                 let mut out = Map::new();
                 out.insert("value".into(), Value::String(s));
                 Ok(Value::Object(out))

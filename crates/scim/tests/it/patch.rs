@@ -201,7 +201,7 @@ fn errors_per_rfc() {
         (
             &user,
             ResourceSchema::user(),
-            json!([{"op": "replace", "path": "emails[type eq \"fax\"].value", "value": "x"}]),
+            json!([{"op": "replace", "path": "emails[type co \"fax\"].value", "value": "x"}]),
             "noTarget",
         ),
         (
@@ -431,4 +431,31 @@ fn patch_paths_parse_and_print() {
         let e = PatchPath::parse_with(bad, Tolerant).expect_err(bad);
         assert_eq!(e.scim_type(), Some("invalidPath"), "{bad}");
     }
+}
+
+/// Entra replaces `emails[type eq "work"].value` also for users that have no work email: tolerant mode adds
+/// the value the filter describes; strict mode answers noTarget as RFC 7644 §3.5.2.3 says.
+#[test]
+fn filter_miss_adds_when_tolerant() {
+    let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "u",
+        "emails": [{"value": "home@example.org", "type": "home", "primary": true}]});
+    let ops = json!([{"op": "Replace", "path": "emails[type eq \"work\" and primary eq true].value", "value": "w@example.com"}]);
+    let r = apply(&user, ops.clone(), ResourceSchema::user(), Tolerant).unwrap();
+    assert_eq!(
+        r["emails"],
+        json!([
+            {"value": "home@example.org", "type": "home", "primary": false},
+            {"value": "w@example.com", "type": "work", "primary": true}
+        ])
+    );
+    let strict_ops = json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "w@example.com"}]);
+    let e = apply(&user, strict_ops, ResourceSchema::user(), Strict).unwrap_err();
+    assert_eq!(e.scim_type(), Some("noTarget"));
+    // Without any emails at all.
+    let bare = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "u"});
+    let r = apply(&bare, ops, ResourceSchema::user(), Tolerant).unwrap();
+    assert_eq!(
+        r["emails"],
+        json!([{"value": "w@example.com", "type": "work", "primary": true}])
+    );
 }

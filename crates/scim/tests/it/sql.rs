@@ -228,3 +228,206 @@ fn sqlite_selects_what_memory_matches() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// A throwaway PostgreSQL cluster (initdb + pg_ctl from the `postgresql` package), on a Unix socket in a temp
+/// directory; run as the `postgres` user when the test runs as root. Stopped on drop.
+struct Postgres {
+    dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    as_postgres: bool,
+}
+
+impl Postgres {
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn start() -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path().join("bin"))
+                    .find(|p| p.join("initdb").exists())
+            })
+            .expect(
+                "GATEHOUSE_INTEROP=1 needs PostgreSQL server binaries (apt-get install postgresql)",
+            );
+        let dir = std::env::temp_dir().join(format!("gatehouse-scim-pg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let uid = Command::new("id").arg("-u").output().unwrap();
+        let as_postgres = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+        let pg = Self {
+            dir,
+            bin,
+            as_postgres,
+        };
+        if as_postgres {
+            assert!(
+                Command::new("chown")
+                    .args(["-R", "postgres:"])
+                    .arg(&pg.dir)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let data = pg.dir.join("data");
+        let ok = pg
+            .command("initdb")
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--locale=C",
+                "-E",
+                "UTF8",
+                "-D",
+            ])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "initdb failed");
+        let opts = format!("-k {} -c listen_addresses= -p 55439", pg.dir.display());
+        let ok = pg
+            .command("pg_ctl")
+            .args(["-w", "-D"])
+            .arg(&data)
+            .args(["-o", &opts, "-l"])
+            .arg(pg.dir.join("log"))
+            .arg("start")
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(ok.success(), "pg_ctl start failed");
+        pg
+    }
+
+    fn psql(&self, script: &str) -> (String, String) {
+        let mut child = self
+            .command("psql")
+            .args([
+                "-X",
+                "-q",
+                "-At",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-U",
+                "postgres",
+                "-p",
+                "55439",
+                "-h",
+            ])
+            .arg(&self.dir)
+            .arg("postgres")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .args(["-w", "-m", "immediate", "-D"])
+            .arg(self.dir.join("data"))
+            .arg("stop")
+            .stdout(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn pg_literal(p: &SqlParam) -> (&'static str, String) {
+    match p {
+        SqlParam::Text(s) => ("text", format!("'{}'", s.replace('\'', "''"))),
+        SqlParam::Integer(i) => ("bigint", i.to_string()),
+        SqlParam::Real(r) => ("double precision", format!("{r:?}")),
+        SqlParam::Bool(b) => ("boolean", b.to_string()),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn postgres_selects_what_memory_matches() {
+    if std::env::var("GATEHOUSE_INTEROP").as_deref() != Ok("1") {
+        eprintln!(
+            "skipping: set GATEHOUSE_INTEROP=1 to run PostgreSQL against in-memory evaluation"
+        );
+        return;
+    }
+    let pg = Postgres::start();
+    let schema = ResourceSchema::user();
+    let users = users();
+    let mut script = String::from(
+        "CREATE TABLE scim_resources (id TEXT PRIMARY KEY, resource_type TEXT NOT NULL, data JSONB NOT NULL);\n",
+    );
+    for u in &users {
+        let data = u.to_string().replace('\'', "''");
+        script.push_str(&format!(
+            "INSERT INTO scim_resources VALUES ('{}', 'User', '{data}');\n",
+            u["id"].as_str().unwrap()
+        ));
+    }
+    let mut expected = Vec::new();
+    for (n, text) in FILTERS.iter().enumerate() {
+        let f = parse_filter(text).unwrap();
+        let w = to_sql(&f, schema, Dialect::Postgres, 2).unwrap();
+        let (types, values): (Vec<_>, Vec<_>) =
+            std::iter::once(pg_literal(&SqlParam::Text("User".into())))
+                .chain(w.params.iter().map(pg_literal))
+                .unzip();
+        script.push_str(&format!(
+            "PREPARE q{n}({}) AS SELECT {n} || ':' || coalesce(string_agg(r.id, ',' ORDER BY r.id), '') \
+             FROM scim_resources AS r WHERE r.resource_type = $1 AND ({});\nEXECUTE q{n}({});\n",
+            types.join(", "),
+            w.clause,
+            values.join(", ")
+        ));
+        let mut want: Vec<&str> = users
+            .iter()
+            .filter(|u| f.matches(u, schema))
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        want.sort_unstable();
+        expected.push(format!("{n}:{}", want.join(",")));
+    }
+    let (out, err) = pg.psql(&script);
+    assert!(err.trim().is_empty(), "psql: {err}");
+    let got: Vec<&str> = out.lines().collect();
+    let mut failures = Vec::new();
+    for (n, want) in expected.iter().enumerate() {
+        if got.get(n) != Some(&want.as_str()) {
+            failures.push(format!(
+                "{}: postgres {:?}, memory {want:?}",
+                FILTERS[n],
+                got.get(n)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
