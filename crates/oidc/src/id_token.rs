@@ -2,6 +2,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
@@ -11,6 +13,63 @@ use crate::jws::{self, CompactJws};
 use crate::{AccessToken, AuthorizationCode, Error, IdToken, JwksCache, OidcConnection};
 
 const WHAT: &str = "ID token";
+
+/// Where the claim checks read claims from: the full map (userinfo) or the core claims (ID tokens).
+pub(crate) trait ClaimSource {
+    /// The claim `name`, if present.
+    fn claim(&self, name: &str) -> Option<&Value>;
+}
+
+impl ClaimSource for Map<String, Value> {
+    fn claim(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+/// The claims the checks read, deserialized without building the whole claims map (the other members are
+/// skipped by the parser but still syntax-checked). A repeated core claim is refused as malformed.
+#[derive(serde::Deserialize)]
+pub(crate) struct CoreClaims {
+    iss: Option<Value>,
+    sub: Option<Value>,
+    aud: Option<Value>,
+    azp: Option<Value>,
+    exp: Option<Value>,
+    iat: Option<Value>,
+    nbf: Option<Value>,
+    nonce: Option<Value>,
+    at_hash: Option<Value>,
+    c_hash: Option<Value>,
+    auth_time: Option<Value>,
+}
+
+impl CoreClaims {
+    pub(crate) fn parse(payload: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(payload).map_err(|e| Error::Malformed {
+            what: WHAT,
+            detail: format!("claims: {e}"),
+        })
+    }
+}
+
+impl ClaimSource for CoreClaims {
+    fn claim(&self, name: &str) -> Option<&Value> {
+        match name {
+            "iss" => self.iss.as_ref(),
+            "sub" => self.sub.as_ref(),
+            "aud" => self.aud.as_ref(),
+            "azp" => self.azp.as_ref(),
+            "exp" => self.exp.as_ref(),
+            "iat" => self.iat.as_ref(),
+            "nbf" => self.nbf.as_ref(),
+            "nonce" => self.nonce.as_ref(),
+            "at_hash" => self.at_hash.as_ref(),
+            "c_hash" => self.c_hash.as_ref(),
+            "auth_time" => self.auth_time.as_ref(),
+            _ => None,
+        }
+    }
+}
 
 /// The per-login values an ID token is checked against (taken from the [`crate::PendingLogin`] and the
 /// token response).
@@ -34,7 +93,9 @@ pub struct IdTokenChecks<'a> {
 pub struct VerifiedIdToken {
     raw: IdToken,
     alg: Algorithm,
-    claims: Map<String, Value>,
+    /// The verified claims JSON; the full map is built on first use (validation needs only the core claims).
+    payload: Vec<u8>,
+    claims: OnceLock<Map<String, Value>>,
     subject: String,
     issuer: String,
     audiences: Vec<String>,
@@ -45,11 +106,11 @@ pub struct VerifiedIdToken {
 
 /// Reads a NumericDate claim (integer or finite number of seconds).
 pub(crate) fn numeric(
-    claims: &Map<String, Value>,
+    claims: &impl ClaimSource,
     what: &'static str,
     name: &'static str,
 ) -> Result<Option<i64>, Error> {
-    let Some(value) = claims.get(name) else {
+    let Some(value) = claims.claim(name) else {
         return Ok(None);
     };
     let invalid = || Error::InvalidClaim {
@@ -72,11 +133,11 @@ pub(crate) fn numeric(
 
 /// Reads a required string claim.
 pub(crate) fn string<'c>(
-    claims: &'c Map<String, Value>,
+    claims: &'c impl ClaimSource,
     what: &'static str,
     name: &'static str,
 ) -> Result<&'c str, Error> {
-    match claims.get(name) {
+    match claims.claim(name) {
         None | Some(Value::Null) => Err(Error::MissingClaim { what, claim: name }),
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(Error::InvalidClaim {
@@ -88,7 +149,7 @@ pub(crate) fn string<'c>(
 }
 
 /// Checks `sub`: present, a non-empty string of at most 255 ASCII characters (OIDC Core §2).
-pub(crate) fn subject(claims: &Map<String, Value>, what: &'static str) -> Result<String, Error> {
+pub(crate) fn subject(claims: &impl ClaimSource, what: &'static str) -> Result<String, Error> {
     let sub = string(claims, what, "sub")?;
     if sub.is_empty() || sub.len() > 255 {
         return Err(Error::InvalidClaim {
@@ -102,7 +163,7 @@ pub(crate) fn subject(claims: &Map<String, Value>, what: &'static str) -> Result
 
 /// Reads `aud` (a string or a non-empty array of strings).
 pub(crate) fn audiences(
-    claims: &Map<String, Value>,
+    claims: &impl ClaimSource,
     what: &'static str,
 ) -> Result<Vec<String>, Error> {
     let invalid = |detail: &str| Error::InvalidClaim {
@@ -110,7 +171,7 @@ pub(crate) fn audiences(
         claim: "aud",
         detail: detail.to_owned(),
     };
-    match claims.get("aud") {
+    match claims.claim("aud") {
         None | Some(Value::Null) => Err(Error::MissingClaim { what, claim: "aud" }),
         Some(Value::String(s)) => Ok(vec![s.clone()]),
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -194,17 +255,14 @@ impl VerifiedIdToken {
     ) -> Result<Self, Error> {
         let jws = CompactJws::parse(WHAT, token.secret())?;
         verify_signature(WHAT, &jws, conn, jwks, now)?;
-        let claims: Map<String, Value> =
-            serde_json::from_slice(&jws.payload).map_err(|e| Error::Malformed {
-                what: WHAT,
-                detail: format!("claims: {e}"),
-            })?;
+        let claims = CoreClaims::parse(&jws.payload)?;
         let alg = jws.alg;
         let checked = check_claims(&claims, conn, checks, alg, now)?;
+        let payload = jws.payload;
         Ok(Self {
             raw: token,
             alg,
-            claims,
+            payload,
             ..checked
         })
     }
@@ -260,25 +318,27 @@ impl VerifiedIdToken {
     /// All claims of the token.
     #[must_use]
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        // The payload already parsed as a JSON object with the core claims, so this cannot fail.
+        self.claims
+            .get_or_init(|| serde_json::from_slice(&self.payload).unwrap_or_default())
     }
 
     /// One claim by name.
     #[must_use]
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name)
+        self.claims().get(name)
     }
 
     /// A string claim by name (`email`, `name`, `preferred_username`…).
     #[must_use]
     pub fn string_claim(&self, name: &str) -> Option<&str> {
-        self.claims.get(name).and_then(Value::as_str)
+        self.claims().get(name).and_then(Value::as_str)
     }
 }
 
 /// Every claim check of OIDC Core §3.1.3.7 (the signature is already verified).
 fn check_claims(
-    claims: &Map<String, Value>,
+    claims: &CoreClaims,
     conn: &OidcConnection,
     checks: &IdTokenChecks<'_>,
     alg: Algorithm,
@@ -311,7 +371,7 @@ fn check_claims(
             audience: untrusted.clone(),
         });
     }
-    match claims.get("azp") {
+    match claims.claim("azp") {
         None | Some(Value::Null) if audiences.len() > 1 => {
             return Err(Error::AzpMissing { audiences });
         }
@@ -369,7 +429,7 @@ fn check_claims(
         return Err(Error::NonceMismatch);
     }
 
-    if let Some(at_hash) = claims.get("at_hash") {
+    if let Some(at_hash) = claims.claim("at_hash") {
         let at_hash = at_hash.as_str().ok_or(Error::AtHashMismatch)?;
         if let Some(access_token) = checks.access_token
             && half_hash(alg, access_token.secret().as_bytes()) != at_hash
@@ -377,7 +437,7 @@ fn check_claims(
             return Err(Error::AtHashMismatch);
         }
     }
-    if let Some(c_hash) = claims.get("c_hash") {
+    if let Some(c_hash) = claims.claim("c_hash") {
         let c_hash = c_hash.as_str().ok_or(Error::CHashMismatch)?;
         if let Some(code) = checks.code
             && half_hash(alg, code.secret().as_bytes()) != c_hash
@@ -409,7 +469,8 @@ fn check_claims(
     Ok(VerifiedIdToken {
         raw: IdToken::new(String::new()),
         alg,
-        claims: Map::new(),
+        payload: Vec::new(),
+        claims: OnceLock::new(),
         subject,
         issuer: issuer.to_owned(),
         audiences,
@@ -422,12 +483,13 @@ fn check_claims(
 /// Runs the claim checks alone (as if the signature had verified), for the fuzz target.
 #[doc(hidden)]
 pub(crate) fn fuzz_claims(
-    claims: &Map<String, Value>,
+    payload: &[u8],
     conn: &OidcConnection,
     checks: &IdTokenChecks<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    check_claims(claims, conn, checks, Algorithm::RS256, now).map(|_| ())
+    let claims = CoreClaims::parse(payload)?;
+    check_claims(&claims, conn, checks, Algorithm::RS256, now).map(|_| ())
 }
 
 #[cfg(test)]
@@ -454,6 +516,14 @@ mod tests {
         // Lengths: half of SHA-384 (24 bytes → 32 chars) and SHA-512 (32 bytes → 43 chars).
         assert_eq!(half_hash(Algorithm::ES384, b"x").len(), 32);
         assert_eq!(half_hash(Algorithm::EdDSA, b"x").len(), 43);
+    }
+
+    #[test]
+    fn repeated_core_claims_are_malformed() {
+        // Two parsers picking different duplicates is a classic confusion; refuse them outright.
+        assert!(CoreClaims::parse(br#"{"sub":"alice","sub":"mallory"}"#).is_err());
+        assert!(CoreClaims::parse(br#"{"sub":"alice","custom":1,"custom":2}"#).is_ok());
+        assert!(CoreClaims::parse(br#"["not", "an", "object"]"#).is_err());
     }
 
     #[test]
