@@ -14,8 +14,11 @@ const TARGETS: &[(&str, Entry)] = &[
     ("xml_c14n", gatehouse::xml::fuzzing::c14n),
     ("xml_verify", gatehouse::xml::fuzzing::verify),
     ("xml_decrypt", gatehouse::xml::fuzzing::decrypt),
+    ("saml_response", gatehouse::saml::fuzzing::response),
     ("jit_mapping", gatehouse::jit::fuzzing::map_and_decide),
     ("oidc_id_token", gatehouse::oidc::fuzzing::id_token),
+    ("scim_filter", gatehouse::scim::fuzzing::filter),
+    ("scim_patch", gatehouse::scim::fuzzing::patch),
 ];
 
 fn fuzz_dir() -> PathBuf {

@@ -9,7 +9,7 @@
 use zeroize::Zeroizing;
 
 use crate::crypto::{Active, AesMode, DigestAlgorithm, Oaep, Provider};
-use crate::dsig::DSIG_NS;
+use crate::dsig::{DSIG_NS, SignatureInfo, VerifiedElement};
 use crate::error::{Error, Result};
 use crate::keys::{DecryptionKey, decode_base64};
 use crate::limits::Limits;
@@ -93,6 +93,48 @@ pub fn decrypt(container: Element<'_, '_>, key: &DecryptionKey) -> Result<Decryp
         strip_iso10126(&mut plaintext)?;
     }
     Decrypted::wrap(container, &plaintext)
+}
+
+/// Decrypts the `EncryptedData` of a container that a verified signature covers (an `EncryptedAssertion`
+/// inside a signed `Response`). The signature covers the ciphertext and the wrapped key, so the decrypted
+/// element is covered too: [`VerifiedDecrypted::element`] hands it out as a [`VerifiedElement`] carrying
+/// the outer signature's details.
+///
+/// # Errors
+/// As [`decrypt`].
+pub fn decrypt_verified(
+    container: VerifiedElement<'_, '_>,
+    key: &DecryptionKey,
+) -> Result<VerifiedDecrypted> {
+    let info = container.signature_info();
+    Ok(VerifiedDecrypted {
+        inner: decrypt(container.as_unverified(), key)?,
+        info,
+    })
+}
+
+/// The result of [`decrypt_verified`].
+#[derive(Debug)]
+pub struct VerifiedDecrypted {
+    inner: Decrypted,
+    info: SignatureInfo,
+}
+
+impl VerifiedDecrypted {
+    /// Parses the decrypted XML (see [`Decrypted::parse`]).
+    ///
+    /// # Errors
+    /// [`Error::DecryptionFailed`] unless it is exactly one well-formed element.
+    pub fn parse(&self, limits: &Limits) -> Result<Document<'_>> {
+        self.inner.parse(limits)
+    }
+
+    /// The decrypted element of a document returned by [`VerifiedDecrypted::parse`], as covered by the
+    /// outer signature.
+    #[must_use]
+    pub fn element<'d, 'a>(&self, doc: &'d Document<'a>) -> Option<VerifiedElement<'d, 'a>> {
+        Decrypted::element(doc).map(|e| VerifiedElement::covered(e, self.info))
+    }
 }
 
 /// Decrypted XML, ready to be parsed with the same hardened parser as everything else.

@@ -83,6 +83,16 @@ impl std::fmt::Debug for VerifiedElement<'_, '_> {
 }
 
 impl<'d, 'a> VerifiedElement<'d, 'a> {
+    /// An element covered by a verified signature outside its own document (decrypted from a covered
+    /// ciphertext).
+    pub(crate) fn covered(element: Element<'d, 'a>, info: SignatureInfo) -> Self {
+        Self {
+            element,
+            signature: NodeId::NONE,
+            info,
+        }
+    }
+
     fn child(&self, element: Element<'d, 'a>) -> Self {
         Self {
             element,

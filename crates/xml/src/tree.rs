@@ -23,6 +23,9 @@ const NONE: u32 = u32::MAX;
 pub struct NodeId(u32);
 
 impl NodeId {
+    /// An id that names no node of any document.
+    pub(crate) const NONE: NodeId = NodeId(NONE);
+
     fn index(self) -> usize {
         self.0 as usize
     }
