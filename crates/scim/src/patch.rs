@@ -57,8 +57,8 @@ impl OpKind {
     }
 }
 
-/// One operation of a PatchOp message.
-#[derive(Debug, Clone, PartialEq)]
+/// One operation of a PatchOp message. `Debug` redacts a password value.
+#[derive(Clone, PartialEq)]
 pub struct PatchOperation {
     /// What to do.
     pub op: OpKind,
@@ -66,6 +66,25 @@ pub struct PatchOperation {
     pub path: Option<PatchPath>,
     /// The value, absent for a plain `remove`.
     pub value: Option<Value>,
+}
+
+impl std::fmt::Debug for PatchOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = self
+            .path
+            .as_ref()
+            .is_some_and(|p| p.attr.name.eq_ignore_ascii_case("password"));
+        let value = match &self.value {
+            Some(_) if secret => Some(Value::String("[redacted]".into())),
+            Some(v) => Some(crate::schema::redacted(v)),
+            None => None,
+        };
+        f.debug_struct("PatchOperation")
+            .field("op", &self.op)
+            .field("path", &self.path.as_ref().map(ToString::to_string))
+            .field("value", &value)
+            .finish()
+    }
 }
 
 /// A PatchOp message (`urn:ietf:params:scim:api:messages:2.0:PatchOp`).
@@ -851,13 +870,19 @@ impl<'s> Applier<'s> {
         let Some(container) = self.container(res, t, false) else {
             return Ok(());
         };
-        let Some(Value::Array(items)) = get_ci_mut(container, &t.name) else {
-            return Err(Error::NoTarget {
-                reason: format!("{} is not a multi-valued attribute with values", t.name),
-            });
-        };
-        items.retain(|e| !selectors.iter().any(|s| selects(s, e)));
-        drop_if_empty(container, &t.name);
+        match get_ci_mut(container, &t.name) {
+            Some(Value::Array(items)) => {
+                items.retain(|e| !selectors.iter().any(|s| selects(s, e)));
+                drop_if_empty(container, &t.name);
+            }
+            // A single-valued attribute (Entra removes `manager` this way): removed when selected.
+            Some(current) => {
+                if selectors.iter().any(|s| selects(s, current)) {
+                    remove_ci(container, &t.name);
+                }
+            }
+            None => {}
+        }
         Ok(())
     }
 }

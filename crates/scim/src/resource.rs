@@ -24,9 +24,16 @@ pub const SERVICE_PROVIDER_CONFIG_SCHEMA: &str =
 /// Largest request body this crate parses, in bytes.
 pub const MAX_BODY_LEN: usize = 1024 * 1024;
 
-/// A SCIM resource: its JSON object, unknown attributes included.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// A SCIM resource: its JSON object, unknown attributes included. `Debug` prints `password` as `[redacted]`.
+#[derive(Clone, PartialEq, Default)]
 pub struct Resource(Map<String, Value>);
+
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = crate::schema::redacted(&Value::Object(self.0.clone()));
+        f.debug_tuple("Resource").field(&shown).finish()
+    }
+}
 
 /// The `meta` attribute (RFC 7643 §3.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

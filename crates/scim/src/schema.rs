@@ -408,7 +408,7 @@ pub(crate) fn find<'a>(defs: &'a [AttributeDef], name: &str) -> Option<&'a Attri
 
 /// A short, single-line rendering of a received value for error messages.
 pub(crate) fn short(v: &Value) -> String {
-    let mut s = v.to_string();
+    let mut s = redacted(v).to_string();
     if s.len() > 80 {
         let mut cut = 77;
         while !s.is_char_boundary(cut) {
@@ -418,6 +418,26 @@ pub(crate) fn short(v: &Value) -> String {
         s.push_str("...");
     }
     s
+}
+
+/// A copy of `v` with the value of every `password` member (any depth, any spelling) replaced by
+/// `"[redacted]"`, for errors and `Debug` output.
+pub(crate) fn redacted(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    if k.eq_ignore_ascii_case("password") {
+                        (k.clone(), Value::String("[redacted]".into()))
+                    } else {
+                        (k.clone(), redacted(v))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(redacted).collect()),
+        other => other.clone(),
+    }
 }
 
 /// A schema: a URN and its attributes (RFC 7643 §7).

@@ -459,3 +459,43 @@ fn filter_miss_adds_when_tolerant() {
         json!([{"value": "w@example.com", "type": "work", "primary": true}])
     );
 }
+
+#[test]
+fn entra_removes_manager_with_a_value() {
+    let user = fixture("rfc7643_enterprise_user.json");
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let path = format!("{ent}:manager");
+    let other = apply(
+        &user,
+        json!([{"op": "Remove", "path": path, "value": [{"value": "someone-else"}]}]),
+        ResourceSchema::user(),
+        Tolerant,
+    )
+    .unwrap();
+    assert_eq!(
+        other[ent]["manager"], user[ent]["manager"],
+        "a different manager stays"
+    );
+    let r = apply(&user, json!([{"op": "Remove", "path": path, "value": [{"value": "26118915-6090-4610-87e4-49d8ca9f808d"}]}]), ResourceSchema::user(), Tolerant).unwrap();
+    assert!(r[ent].get("manager").is_none());
+    assert_eq!(r[ent]["employeeNumber"], "701984");
+}
+
+#[test]
+fn passwords_stay_out_of_debug_and_errors() {
+    let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+        {"op": "replace", "path": "password", "value": "hunter2-secret"},
+        {"op": "add", "value": {"password": "hunter3-secret"}}]});
+    let req = PatchRequest::from_json(&body, Tolerant).unwrap();
+    let debug = format!("{req:?}");
+    assert!(!debug.contains("secret"), "{debug}");
+    let bad = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+        {"op": "copy", "value": {"password": "hunter4-secret"}}]});
+    let e = PatchRequest::from_json(&bad, Tolerant).unwrap_err();
+    assert!(!e.to_string().contains("secret"), "{e}");
+    let r = gatehouse_scim::resource::Resource::from_value(
+        json!({"userName": "u", "password": "hunter5-secret"}),
+    )
+    .unwrap();
+    assert!(!format!("{r:?}").contains("secret"));
+}
