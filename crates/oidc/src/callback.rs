@@ -1,20 +1,39 @@
 //! The authorization response at the redirect URI (`/login/callback`): state, RFC 9207 `iss`, errors, code.
 
 use crate::params::Params;
-use crate::{AuthorizationCode, Error, PendingLogin, ProviderMetadata};
+use crate::{AuthorizationCode, Error, PendingLogin, ProviderMetadata, ResponseMode};
 
 /// The parameters of a callback, parsed but not yet checked. Use [`Callback::state`] to find the
 /// [`PendingLogin`], then [`PendingLogin::accept_callback`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Callback {
     params: Params,
+    arrived_as: Option<ResponseMode>,
 }
 
 impl Callback {
-    /// Parses the query string (response mode `query`, without `?`) or the form body (`form_post`).
+    /// Parses the query string (without `?`) or the form body when the caller does not say which it was.
     pub fn parse(query_or_form: &[u8]) -> Result<Self, Error> {
         Ok(Self {
             params: Params::parse(query_or_form)?,
+            arrived_as: None,
+        })
+    }
+
+    /// Parses the query string of a `GET` to the redirect URI; a login that asked for `form_post` refuses it
+    /// (a code in a URL where a POST was expected is an injected or downgraded response).
+    pub fn from_query(query: &str) -> Result<Self, Error> {
+        Ok(Self {
+            params: Params::parse(query.as_bytes())?,
+            arrived_as: Some(ResponseMode::Query),
+        })
+    }
+
+    /// Parses the `application/x-www-form-urlencoded` body of a `POST` to the redirect URI (`form_post`).
+    pub fn from_form_post(body: &[u8]) -> Result<Self, Error> {
+        Ok(Self {
+            params: Params::parse(body)?,
+            arrived_as: Some(ResponseMode::FormPost),
         })
     }
 
@@ -61,6 +80,14 @@ impl PendingLogin {
         };
         if !constant_time_eq(state.as_bytes(), self.state().as_bytes()) {
             return Err(Error::StateMismatch);
+        }
+        if let Some(arrived_as) = callback.arrived_as
+            && arrived_as != self.response_mode()
+        {
+            return Err(Error::ResponseModeMismatch {
+                expected: self.response_mode(),
+                received: arrived_as,
+            });
         }
         match callback.params.get("iss") {
             Some(iss) if iss != self.issuer().as_str() => {

@@ -262,6 +262,14 @@ pub enum Error {
     /// The callback's `state` is not the pending login's.
     #[error("state mismatch: the callback does not belong to this login")]
     StateMismatch,
+    /// The callback arrived by another response mode than the one requested.
+    #[error("callback arrived as {received:?}, the login asked for {expected:?}")]
+    ResponseModeMismatch {
+        /// The requested response mode.
+        expected: crate::ResponseMode,
+        /// How the callback arrived.
+        received: crate::ResponseMode,
+    },
     /// A required request parameter is missing.
     #[error("missing parameter `{name}`")]
     MissingParameter {

@@ -226,6 +226,54 @@ fn callback_checks() {
 }
 
 #[test]
+fn callback_must_arrive_by_the_requested_response_mode() {
+    let op = MockOp::new();
+    let conn = MockOp::connection();
+    let metadata = op.metadata();
+    let iss = crate::mock_op::ISSUER;
+    let (_, form_post) = AuthorizationRequest::new(&conn, &metadata)
+        .response_mode(ResponseMode::FormPost)
+        .build(now())
+        .unwrap();
+    let body = format!("code=abc&state={}&iss={iss}", form_post.state());
+    assert!(
+        form_post
+            .accept_callback(
+                &Callback::from_form_post(body.as_bytes()).unwrap(),
+                &metadata
+            )
+            .is_ok()
+    );
+    let err = form_post
+        .accept_callback(&Callback::from_query(&body).unwrap(), &metadata)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResponseModeMismatch {
+                expected: ResponseMode::FormPost,
+                received: ResponseMode::Query
+            }
+        ),
+        "{err:?}"
+    );
+    let (_, query) = AuthorizationRequest::new(&conn, &metadata)
+        .build(now())
+        .unwrap();
+    let q = format!("code=abc&state={}&iss={iss}", query.state());
+    assert!(
+        query
+            .accept_callback(&Callback::from_query(&q).unwrap(), &metadata)
+            .is_ok()
+    );
+    assert!(
+        query
+            .accept_callback(&Callback::from_form_post(q.as_bytes()).unwrap(), &metadata)
+            .is_err()
+    );
+}
+
+#[test]
 fn token_response_parsing() {
     let response = |status, body: serde_json::Value| HttpResponse {
         status,
@@ -435,4 +483,15 @@ fn admin_hints_name_the_okta_setting() {
     ] {
         assert_eq!(error.admin_hint(), None, "{error:?}");
     }
+}
+
+#[test]
+fn long_lived_values_are_plain_clone_send_sync() {
+    fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
+    assert_shareable::<OidcConnection>();
+    assert_shareable::<ProviderMetadata>();
+    assert_shareable::<gatehouse_oidc::JwksCache>();
+    assert_shareable::<gatehouse_oidc::PendingLogin>();
+    assert_shareable::<gatehouse_oidc::VerifiedIdToken>();
+    assert_shareable::<gatehouse_oidc::AllowedOrigins>();
 }

@@ -28,6 +28,38 @@ proptest! {
     }
 
     #[test]
+    fn look_alike_targets_never_pass(
+        suffix in "[a-z0-9.-]{1,20}",
+        user in "[a-zA-Z0-9.:%-]{1,20}",
+        path in "[a-zA-Z0-9/._~%-]{0,30}",
+    ) {
+        let allowed = AllowedOrigins::new(["https://app.example.com"]).unwrap();
+        // Same origin with any path passes.
+        let same = format!("https://app.example.com/{path}");
+        prop_assert!(allowed.check(&same).is_ok(), "{}", same);
+        let tricks = [
+            format!("https://app.example.com.{suffix}/{path}"),
+            format!("https://app.example.com-{suffix}/{path}"),
+            format!("https://{suffix}.evil/{path}?https://app.example.com"),
+            format!("https://app.example.com@{suffix}.evil/{path}"),
+            format!("https://{user}@app.example.com/{path}"),
+            format!("//app.example.com.{suffix}/{path}"),
+            format!("https:\\\\app.example.com/{path}"),
+            format!("http://app.example.com/{path}"),
+            format!("https://app.example.com:8443/{path}"),
+        ];
+        for target in tricks {
+            if let Ok(url) = allowed.check(&target) {
+                // Only a trick that the URL parser normalizes back to the exact origin without userinfo may pass.
+                prop_assert_eq!(url.host_str(), Some("app.example.com"), "{}", target);
+                prop_assert!(url.username().is_empty() && url.password().is_none(), "{}", target);
+                prop_assert_eq!(url.scheme(), "https");
+                prop_assert_eq!(url.port_or_known_default(), Some(443));
+            }
+        }
+    }
+
+    #[test]
     fn any_byte_change_in_a_signed_token_is_refused(index in any::<prop::sample::Index>(), byte in any::<u8>()) {
         let op = MockOp::new();
         let jwks = op.jwks();
