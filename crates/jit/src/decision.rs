@@ -236,6 +236,7 @@ pub struct Change {
 }
 
 /// What the host should do with a login.
+#[must_use = "a decision does nothing until the host applies it"]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Decision {
     /// Create the user and sign them in.
@@ -249,6 +250,8 @@ pub enum Decision {
     Update {
         /// The user.
         user: UserId,
+        /// The link the user signed in through (the host re-checks it still exists).
+        via: SsoLink,
         /// The changes.
         changes: Vec<Change>,
         /// Why.
@@ -269,6 +272,8 @@ pub enum Decision {
     SignIn {
         /// The user.
         user: UserId,
+        /// The link the user signed in through (the host re-checks it still exists).
+        via: SsoLink,
         /// Why.
         rule: Rule,
     },
@@ -362,14 +367,20 @@ fn decide_inner(identity: &Identity, existing: &Existing, policy: &Policy) -> De
         if email_changes && existing.by_email.as_ref().is_some_and(|o| o.id != user.id) {
             return deny(Rule::EmailTakenByOtherAccount);
         }
+        let via = SsoLink {
+            connection: connection.clone(),
+            subject: identity.subject.clone(),
+        };
         return if changes.is_empty() {
             Decision::SignIn {
                 user: user.id.clone(),
+                via,
                 rule: Rule::SignInBySubject,
             }
         } else {
             Decision::Update {
                 user: user.id.clone(),
+                via,
                 changes,
                 rule: Rule::ProfileSync,
             }

@@ -17,8 +17,9 @@ use crate::user::{Role, User, UserId, same_user_name};
 ///
 /// `apply` must be atomic and must re-check, inside its transaction, what the decision relied on: for
 /// `Create` that no user has the link or the email; for `Link` that no user has the link yet and the user has
-/// no other subject on that connection; for every [`Change`] that the field still holds `old`; for every
-/// decision that the user is still active. If not, it fails and the host looks up and decides again — two
+/// no other subject on that connection; for `SignIn` and `Update` that the user still has the `via` link; for
+/// every [`Change`] that the field still holds `old` (and a new email is still unique); for every decision that
+/// the user is still active. If not, it fails and the host looks up and decides again — two
 /// concurrent first logins then yield one account, and a SCIM deactivation between decide and apply wins.
 pub trait UserDirectory {
     /// The storage error.
@@ -280,9 +281,20 @@ impl UserDirectory for MemoryDirectory {
     fn apply(&mut self, decision: &Decision) -> Result<Option<UserId>, JitError> {
         match decision {
             Decision::Deny { .. } => Ok(None),
-            Decision::SignIn { user, .. } => Ok(Some(self.active_user(user)?.id.clone())),
-            Decision::Update { user, changes, .. } => {
+            Decision::SignIn { user, via, .. } => {
+                let found = self.active_user(user)?;
+                if !found.has_link(&via.connection, &via.subject) {
+                    return Err(conflict("the user was unlinked"));
+                }
+                Ok(Some(found.id.clone()))
+            }
+            Decision::Update {
+                user, via, changes, ..
+            } => {
                 let updated = self.changed(user, changes)?;
+                if !updated.has_link(&via.connection, &via.subject) {
+                    return Err(conflict("the user was unlinked"));
+                }
                 self.users.insert(user.clone(), updated);
                 Ok(Some(user.clone()))
             }

@@ -107,6 +107,26 @@ fn a_field_changed_since_the_decision_is_a_conflict() {
 }
 
 #[test]
+fn an_unlink_between_decide_and_apply_is_a_conflict() {
+    let mut directory = MemoryDirectory::new();
+    directory
+        .insert(linked(
+            "jane",
+            OKTA,
+            "jane@acme.example",
+            "jane@acme.example",
+        ))
+        .unwrap();
+    let jane = login("jane@acme.example", "jane@acme.example");
+    let policy = policy();
+    let decision = decide_now(&directory, &jane, &policy);
+    assert_eq!(decision.rule(), Rule::SignInBySubject);
+    let id = gatehouse_jit::UserId("jane".to_owned());
+    directory.get_mut(&id).unwrap().links.clear(); // an admin removes the SSO link
+    assert!(is_conflict(directory.apply(&decision)));
+}
+
+#[test]
 fn a_link_taken_meanwhile_is_a_conflict() {
     let mut directory = MemoryDirectory::new();
     directory.insert(admin_account()).unwrap();
