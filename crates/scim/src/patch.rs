@@ -876,12 +876,10 @@ impl<'s> Applier<'s> {
                 drop_if_empty(container, &t.name);
             }
             // A single-valued attribute (Entra removes `manager` this way): removed when selected.
-            Some(current) => {
-                if selectors.iter().any(|s| selects(s, current)) {
-                    remove_ci(container, &t.name);
-                }
+            Some(current) if selectors.iter().any(|s| selects(s, current)) => {
+                remove_ci(container, &t.name);
             }
-            None => {}
+            _ => {}
         }
         Ok(())
     }
