@@ -388,7 +388,8 @@ pub fn replace(
                     r.0.insert(d.name.clone(), o.clone());
                 }
             }
-            Mutability::ReadOnly => {
+            // `schemas` follows the body (it names the extensions the body carries).
+            Mutability::ReadOnly if d.name != "schemas" => {
                 remove_ci(&mut r.0, &d.name);
                 if let Some(o) = old {
                     r.0.insert(d.name.clone(), o.clone());

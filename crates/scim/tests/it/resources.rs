@@ -90,8 +90,18 @@ fn create_and_replace() {
     assert_eq!((m2.created, m2.last_modified), (now, later));
     assert_ne!(m2.version, meta.version);
 
-    // Immutable group member values cannot be changed by PUT? They can: members is readWrite; but an
-    // immutable top-level attribute of a custom schema is protected.
+    // A PUT that adds the enterprise extension names it in `schemas`.
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let put = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@b.c",
+        ent: {"department": "R&D"}});
+    let r3 = resource::replace(users, &r2, put, Strict, later).unwrap();
+    assert_eq!(
+        r3.get("schemas"),
+        Some(&json!(["urn:ietf:params:scim:schemas:core:2.0:User", ent]))
+    );
+    assert_eq!(r3.get(ent), Some(&json!({"department": "R&D"})));
+
+    // An immutable attribute (here of a custom schema) cannot change through PUT.
     let mut custom = users.clone();
     custom.core.attributes.push(
         gatehouse_scim::schema::AttributeDef::from_json(
