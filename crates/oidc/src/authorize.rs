@@ -123,7 +123,12 @@ impl PendingLogin {
     /// True when the login was started more than `ttl_secs` before `now` (or lies in the future).
     #[must_use]
     pub fn is_expired(&self, now: DateTime<Utc>, ttl_secs: i64) -> bool {
-        now < self.created_at || now > self.created_at + chrono::TimeDelta::seconds(ttl_secs.max(0))
+        let ttl = chrono::TimeDelta::try_seconds(ttl_secs.max(0)).unwrap_or(chrono::TimeDelta::MAX);
+        now < self.created_at
+            || self
+                .created_at
+                .checked_add_signed(ttl)
+                .is_some_and(|end| now > end)
     }
 
     /// The per-login ID token checks for a token response carrying `access_token`, for `code`.

@@ -85,14 +85,21 @@ struct RawKey {
 }
 
 impl JwksCache {
-    /// An empty cache: the first decision is to fetch.
+    /// An empty cache for `conn` (its [`crate::OidcConnection::jwks_refetch_cooldown_secs`]).
+    #[must_use]
+    pub fn for_connection(conn: &crate::OidcConnection) -> Self {
+        Self::new(conn.jwks_refetch_cooldown_secs)
+    }
+
+    /// An empty cache: the first decision is to fetch. The cooldown is clamped to 0..=86 400 seconds.
     #[must_use]
     pub fn new(refetch_cooldown_secs: i64) -> Self {
         Self {
             keys: Vec::new(),
             last_fetch: None,
             fresh_until: None,
-            cooldown: TimeDelta::seconds(refetch_cooldown_secs.max(0)),
+            cooldown: TimeDelta::try_seconds(refetch_cooldown_secs.clamp(0, MAX_MAX_AGE_SECS))
+                .unwrap_or_default(),
         }
     }
 
@@ -125,7 +132,8 @@ impl JwksCache {
         self.last_fetch = Some(now);
         let keys = parse_jwks(body)?;
         let max_age = cache_control.map_or(DEFAULT_MAX_AGE_SECS, max_age_secs);
-        self.fresh_until = Some(now + TimeDelta::seconds(max_age));
+        let lifetime = TimeDelta::try_seconds(max_age).unwrap_or_default();
+        self.fresh_until = Some(now.checked_add_signed(lifetime).unwrap_or(now));
         tracing::debug!(keys = keys.len(), max_age, "JWKS updated");
         self.keys = keys;
         Ok(())
@@ -140,9 +148,18 @@ impl JwksCache {
     #[must_use]
     pub fn refetch_decision(&self, now: DateTime<Utc>) -> RefetchDecision {
         match self.last_fetch {
-            Some(last) if now < last + self.cooldown => RefetchDecision::CoolingDown {
-                retry_after_secs: (last + self.cooldown - now).num_seconds().max(1),
-            },
+            Some(last)
+                if last
+                    .checked_add_signed(self.cooldown)
+                    .is_none_or(|end| now < end) =>
+            {
+                RefetchDecision::CoolingDown {
+                    retry_after_secs: last
+                        .checked_add_signed(self.cooldown)
+                        .map_or(i64::MAX, |end| (end - now).num_seconds())
+                        .max(1),
+                }
+            }
             _ => RefetchDecision::Refetch,
         }
     }
@@ -291,7 +308,8 @@ fn parse_key(raw: &RawKey) -> Result<VerifyKey, &'static str> {
             let e = b64(&raw.e)?;
             let n = strip_leading_zeros(&n);
             let e = strip_leading_zeros(&e);
-            let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+            let bits =
+                (n.len() * 8).saturating_sub(n.first().map_or(8, |b| b.leading_zeros() as usize));
             if !(2048..=8192).contains(&bits) {
                 return Err("RSA modulus outside 2048..=8192 bits");
             }

@@ -87,6 +87,26 @@ fn key_acceptance_rules() {
         ("RSA 1024", weak, false),
         ("RSA exponent 1", with(rsa.clone(), "e", json!("AQ")), false),
         (
+            "RSA exponent 2 (even)",
+            with(rsa.clone(), "e", json!("Ag")),
+            false,
+        ),
+        (
+            "RSA zero modulus",
+            with(rsa.clone(), "n", json!("AAAA")),
+            false,
+        ),
+        (
+            "RSA empty modulus",
+            with(rsa.clone(), "n", json!("")),
+            false,
+        ),
+        (
+            "RSA empty exponent",
+            with(rsa.clone(), "e", json!("")),
+            false,
+        ),
+        (
             "RSA padded base64",
             with(rsa.clone(), "e", json!("AQAB==")),
             false,
@@ -120,6 +140,25 @@ fn key_acceptance_rules() {
                 matches!(result, Err(Error::NoUsableKeys)),
                 "{name}: {result:?}"
             );
+        }
+    }
+}
+
+#[test]
+fn extreme_clocks_and_settings_do_not_panic() {
+    let body = serde_json::to_vec(&MockOp::new().jwks_document()).unwrap();
+    for cooldown in [i64::MIN, -1, 0, i64::MAX] {
+        for when in [
+            chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            now(),
+            chrono::DateTime::<chrono::Utc>::MAX_UTC,
+        ] {
+            let mut cache = JwksCache::new(cooldown);
+            let _ = cache.refetch_decision(when);
+            cache.update(&body, Some("max-age=86400"), when).unwrap();
+            let _ = cache.refetch_decision(when);
+            let _ = cache.needs_refresh(when);
+            let _ = cache.refetch_decision(chrono::DateTime::<chrono::Utc>::MIN_UTC);
         }
     }
 }

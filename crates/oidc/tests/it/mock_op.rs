@@ -215,7 +215,7 @@ impl MockOp {
     }
 
     pub(crate) fn jwks(&self) -> JwksCache {
-        let mut jwks = JwksCache::new(60);
+        let mut jwks = JwksCache::for_connection(&Self::connection());
         gatehouse_oidc::refresh_jwks(self, &self.metadata(), &mut jwks, now()).expect("JWKS");
         jwks
     }
