@@ -229,9 +229,11 @@ impl<'a> Parser<'a> {
             if self.compat.bare_not() && after_kw < self.pos {
                 // `not userName eq "x"`: try negating the next term; if that does not parse, `not` was an
                 // attribute name after all (`not pr`).
+                let depth = self.depth;
                 self.enter()?;
                 let attempt = self.unary();
-                self.depth -= 1;
+                // A failed attempt may have returned from deeper levels without unwinding their count.
+                self.depth = depth;
                 if let Ok(inner) = attempt {
                     return Ok(Filter::Not(Box::new(inner)));
                 }

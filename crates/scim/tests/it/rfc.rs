@@ -289,6 +289,17 @@ fn nesting_and_length_are_bounded() {
     assert!(parse_filter(&long).is_err());
     let ok = format!("{}a pr{}", "(".repeat(60), ")".repeat(60));
     assert!(parse_filter(&ok).is_ok());
+    // Failed attempts at reading a bare `not` do not use up the nesting budget.
+    let many = vec!["not pr"; 200].join(" and ");
+    assert!(parse_filter_with(&many, Compatibility::Tolerant).is_ok());
+    let nested_fail = format!(
+        "not {}x pr{} and {}a pr{}",
+        "(".repeat(40),
+        ")".repeat(40),
+        "(".repeat(60),
+        ")".repeat(60)
+    );
+    assert!(parse_filter_with(&nested_fail, Compatibility::Tolerant).is_ok());
 }
 
 #[test]
