@@ -451,6 +451,11 @@ fn escape_attr(s: &str, out: &mut Vec<u8>) {
 
 fn escape(s: &str, out: &mut Vec<u8>, table: impl Fn(u8) -> Option<&'static [u8]>) {
     let bytes = s.as_bytes();
+    // Most values need no escaping: one vectorizable scan, then a single copy.
+    if !bytes.iter().fold(false, |acc, &b| acc | table(b).is_some()) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut last = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if let Some(rep) = table(b) {

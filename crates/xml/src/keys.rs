@@ -318,12 +318,14 @@ pub fn fingerprint_hex(bytes: &[u8]) -> String {
 /// # Errors
 /// [`Error::Base64`] naming `what`.
 pub fn decode_base64(text: &str, what: &'static str) -> Result<Vec<u8>> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
-        .collect();
+    let bytes = text.as_bytes();
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    if !bytes.iter().any(is_space) {
+        return STANDARD.decode(bytes).map_err(|_| Error::Base64 { what });
+    }
+    let compact: Vec<u8> = bytes.iter().copied().filter(|b| !is_space(b)).collect();
     STANDARD
-        .decode(compact.as_bytes())
+        .decode(&compact)
         .map_err(|_| Error::Base64 { what })
 }
 

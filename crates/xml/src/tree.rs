@@ -757,7 +757,7 @@ impl<'a, 'l> Builder<'a, 'l> {
             }
             return Err(malformed("text outside the document element", pos));
         }
-        if raw.contains("]]>") {
+        if memchr::memmem::find(raw.as_bytes(), b"]]>").is_some() {
             return Err(malformed("']]>' in character data", pos));
         }
         self.append_text(pos, end, normalize_newlines(raw));
@@ -843,11 +843,13 @@ impl<'a, 'l> Builder<'a, 'l> {
         let decl_start = self.decls.len();
         let attr_start = self.attrs.len();
         let mut count = 0usize;
-        let mut raw_attrs = e.attributes();
-        // Duplicates are checked below, on raw and on expanded names, after namespaces are resolved.
-        raw_attrs.with_checks(false);
-        for a in raw_attrs {
-            let a = a.map_err(|err| malformed(&err.to_string(), pos))?;
+        let raw =
+            reslice(self.src, e.attributes_raw()).ok_or_else(|| malformed("start tag", pos))?;
+        let mut attrs = RawAttributes {
+            rest: raw,
+            offset: offset_in(self.src, raw),
+        };
+        while let Some((key, raw_value)) = attrs.next_attr()? {
             count += 1;
             if count > self.limits.max_attributes {
                 return Err(Error::LimitExceeded {
@@ -856,17 +858,7 @@ impl<'a, 'l> Builder<'a, 'l> {
                     offset: pos,
                 });
             }
-            let key = reslice(self.src, a.key.as_ref())
-                .ok_or_else(|| malformed("attribute name", pos))?;
             self.check_name(key, pos)?;
-            let raw_value = match &a.value {
-                Cow::Borrowed(v) => {
-                    reslice(self.src, v).ok_or_else(|| malformed("attribute value", pos))?
-                }
-                Cow::Owned(_) => {
-                    return Err(malformed("attribute value not borrowed from input", pos));
-                }
-            };
             let value = normalize_attr(raw_value, offset_in(self.src, raw_value))?;
             if key == "xmlns" {
                 self.declare("", value, pos)?;
@@ -1061,6 +1053,60 @@ impl<'a, 'l> Builder<'a, 'l> {
     }
 }
 
+/// The attributes of a start tag, read straight from the input: `name = "value"` pairs separated by
+/// whitespace. Names are checked by the caller; values are returned raw (normalized by the caller).
+struct RawAttributes<'a> {
+    rest: &'a str,
+    offset: usize,
+}
+
+impl<'a> RawAttributes<'a> {
+    fn next_attr(&mut self) -> Result<Option<(&'a str, &'a str)>> {
+        let trimmed = self.rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let had_space = trimmed.len() != self.rest.len();
+        self.offset += self.rest.len() - trimmed.len();
+        self.rest = trimmed;
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        if !had_space {
+            return Err(malformed(
+                "attributes must be separated by whitespace",
+                self.offset,
+            ));
+        }
+        let bytes = trimmed.as_bytes();
+        let name_end = bytes
+            .iter()
+            .position(|b| matches!(b, b'=' | b' ' | b'\t' | b'\n' | b'\r'))
+            .ok_or_else(|| malformed("attribute without a value", self.offset))?;
+        let name = trimmed.get(..name_end).unwrap_or("");
+        let after = trimmed
+            .get(name_end..)
+            .unwrap_or("")
+            .trim_start_matches([' ', '\t', '\n', '\r']);
+        let after = after
+            .strip_prefix('=')
+            .ok_or_else(|| malformed("expected '=' after attribute name", self.offset))?;
+        let after = after.trim_start_matches([' ', '\t', '\n', '\r']);
+        let quote = match after.as_bytes().first() {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return Err(malformed("attribute value must be quoted", self.offset)),
+        };
+        let body = after.get(1..).unwrap_or("");
+        let close = memchr::memchr(quote, body.as_bytes())
+            .ok_or_else(|| malformed("unterminated attribute value", self.offset))?;
+        let value = body.get(..close).unwrap_or("");
+        let consumed = trimmed.len() - body.len() + close + 1;
+        self.rest = trimmed.get(consumed..).unwrap_or("");
+        self.offset += consumed;
+        if name.is_empty() {
+            return Err(malformed("empty attribute name", self.offset));
+        }
+        Ok(Some((name, value)))
+    }
+}
+
 fn malformed(message: &str, offset: usize) -> Error {
     Error::Malformed {
         message: message.to_owned(),
@@ -1070,7 +1116,7 @@ fn malformed(message: &str, offset: usize) -> Error {
 
 /// XML 1.0 §2.11: `\r\n` and lone `\r` become `\n`.
 fn normalize_newlines(raw: Cow<'_, str>) -> Cow<'_, str> {
-    if !raw.contains('\r') {
+    if memchr::memchr(b'\r', raw.as_bytes()).is_none() {
         return raw;
     }
     Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
@@ -1117,10 +1163,11 @@ fn resolve_ref(name: &str, offset: usize) -> Result<char> {
 /// Attribute-value normalization for CDATA attributes (XML 1.0 §3.3.3): references resolved, each
 /// literal whitespace character (after line-end normalization) becomes a space. `<` is refused.
 fn normalize_attr(raw: &str, offset: usize) -> Result<Cow<'_, str>> {
-    if !raw
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
-    {
+    // One branch-free, vectorizable pass for the common case of nothing to normalize.
+    let special = raw.bytes().fold(false, |acc, b| {
+        acc | matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r')
+    });
+    if !special {
         return Ok(Cow::Borrowed(raw));
     }
     let mut out = String::with_capacity(raw.len());
