@@ -97,6 +97,7 @@ pub mod fuzzing {
                 assert_eq!(again.as_ref().ok(), Some(&f), "round trip of {printed:?}");
                 let _ = f.matches(&user, ResourceSchema::user());
                 let _ = f.check(ResourceSchema::user());
+                let _ = crate::filter::parse_filter_for(text, ResourceSchema::user(), compat);
                 let _ = sql::to_sql(&f, ResourceSchema::user(), sql::Dialect::Sqlite, 1);
                 let _ = sql::to_sql(&f, ResourceSchema::user(), sql::Dialect::Postgres, 1);
             }

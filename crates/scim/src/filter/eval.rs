@@ -52,9 +52,32 @@ impl Filter {
     /// compared with a string that is not a date-time.
     ///
     /// # Errors
-    /// [`Error::InvalidFilter`]; `position` is 0 (the tree keeps no positions), `expected` names the attribute.
+    /// [`Error::InvalidFilter`] naming the attribute; `position` is 0 because the tree keeps no positions
+    /// ([`crate::filter::parse_filter_for`] parses and checks with real positions).
     pub fn check(&self, schema: &ResourceSchema) -> Result<()> {
-        check(self, Scope::Resource(schema))
+        check(self, Scope::Resource(schema), &mut Leaves::default())
+    }
+
+    /// [`Filter::check`] reporting the byte position of the offending expression, given the start positions
+    /// of the attribute expressions in source order (as the parser records them).
+    pub(crate) fn check_at(&self, schema: &ResourceSchema, positions: &[usize]) -> Result<()> {
+        let mut leaves = Leaves { seen: 0, positions };
+        check(self, Scope::Resource(schema), &mut leaves)
+    }
+}
+
+/// Counts attribute expressions in source order, to map a check failure to its position.
+#[derive(Default)]
+struct Leaves<'p> {
+    seen: usize,
+    positions: &'p [usize],
+}
+
+impl Leaves<'_> {
+    fn next(&mut self) -> usize {
+        let p = self.positions.get(self.seen).copied().unwrap_or(0);
+        self.seen += 1;
+        p
     }
 }
 
@@ -67,18 +90,22 @@ pub(crate) fn matches_element(
     eval(f, elem, Scope::Within(def))
 }
 
-fn check(f: &Filter, scope: Scope<'_>) -> Result<()> {
+fn check(f: &Filter, scope: Scope<'_>, leaves: &mut Leaves<'_>) -> Result<()> {
     match f {
         Filter::And(a, b) | Filter::Or(a, b) => {
-            check(a, scope)?;
-            check(b, scope)
+            check(a, scope, leaves)?;
+            check(b, scope, leaves)
         }
-        Filter::Not(a) => check(a, scope),
-        Filter::Present(_) => Ok(()),
+        Filter::Not(a) => check(a, scope, leaves),
+        Filter::Present(_) => {
+            leaves.next();
+            Ok(())
+        }
         Filter::Compare(path, op, lit) => {
+            let position = leaves.next();
             let def = leaf_def(path, scope);
             let bad = |why: &str| Error::InvalidFilter {
-                position: 0,
+                position,
                 expected: format!("{why} for {path}"),
                 found: format!("{} {lit}", op.as_str()),
             };
@@ -118,9 +145,9 @@ fn check(f: &Filter, scope: Scope<'_>) -> Result<()> {
         }
         Filter::ValuePath { attr, filter, then } => {
             let def = top_def(attr, scope);
-            check(filter, Scope::Within(def))?;
+            check(filter, Scope::Within(def), leaves)?;
             if let Some(t) = then {
-                check(t, Scope::Within(def))?;
+                check(t, Scope::Within(def), leaves)?;
             }
             Ok(())
         }

@@ -23,4 +23,4 @@ pub mod sql;
 pub use ast::{AttrPath, CompValue, CompareOp, Filter};
 pub(crate) use eval::{compare_str, matches_element};
 pub(crate) use parse::Parser;
-pub use parse::{MAX_DEPTH, MAX_FILTER_LEN, parse_filter, parse_filter_with};
+pub use parse::{MAX_DEPTH, MAX_FILTER_LEN, parse_filter, parse_filter_for, parse_filter_with};

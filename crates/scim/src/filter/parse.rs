@@ -14,6 +14,7 @@ use serde_json::Number;
 use super::ast::{AttrPath, CompValue, CompareOp, Filter};
 use crate::compat::Compatibility;
 use crate::error::{Error, Result};
+use crate::schema::ResourceSchema;
 
 /// Longest filter text accepted, in bytes.
 pub const MAX_FILTER_LEN: usize = 16 * 1024;
@@ -50,6 +51,30 @@ pub fn parse_filter_with(text: &str, compat: Compatibility) -> Result<Filter> {
     Ok(f)
 }
 
+/// Parses a filter and checks it against `schema` ([`Filter::check`]), reporting the byte position of an
+/// expression that does not fit its attribute (`active gt true`), not only of syntax errors.
+///
+/// # Errors
+/// [`Error::InvalidFilter`] with the position of the problem.
+pub fn parse_filter_for(
+    text: &str,
+    schema: &ResourceSchema,
+    compat: Compatibility,
+) -> Result<Filter> {
+    if text.len() > MAX_FILTER_LEN {
+        return parse_filter_with(text, compat);
+    }
+    let mut p = Parser::new(text, compat);
+    p.skip_ws();
+    let f = p.or_expr()?;
+    p.skip_ws();
+    if !p.at_end() {
+        return Err(p.error("\"and\", \"or\" or the end of the filter"));
+    }
+    f.check_at(schema, &p.leaves)?;
+    Ok(f)
+}
+
 pub(crate) fn parse_attr_path_only(text: &str) -> Result<AttrPath> {
     let mut p = Parser::new(text, Compatibility::Strict);
     let path = p.attr_path().map_err(|e| p.path_error(e))?;
@@ -65,6 +90,8 @@ pub(crate) struct Parser<'a> {
     pub(crate) pos: usize,
     depth: usize,
     compat: Compatibility,
+    /// Start of every attribute expression, in source order.
+    leaves: Vec<usize>,
 }
 
 fn is_name_char(b: u8) -> bool {
@@ -83,6 +110,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             depth: 0,
             compat,
+            leaves: Vec::new(),
         }
     }
 
@@ -229,7 +257,7 @@ impl<'a> Parser<'a> {
             if self.compat.bare_not() && after_kw < self.pos {
                 // `not userName eq "x"`: try negating the next term; if that does not parse, `not` was an
                 // attribute name after all (`not pr`).
-                let depth = self.depth;
+                let (depth, leaves) = (self.depth, self.leaves.len());
                 self.enter()?;
                 let attempt = self.unary();
                 // A failed attempt may have returned from deeper levels without unwinding their count.
@@ -237,6 +265,7 @@ impl<'a> Parser<'a> {
                 if let Ok(inner) = attempt {
                     return Ok(Filter::Not(Box::new(inner)));
                 }
+                self.leaves.truncate(leaves);
             }
             self.pos = save;
         }
@@ -263,6 +292,7 @@ impl<'a> Parser<'a> {
             self.depth -= 1;
             return Ok(inner);
         }
+        let start = self.pos;
         let path = self.attr_path()?;
         if self.peek() == Some(b'[') {
             if path.sub.is_some() {
@@ -273,13 +303,16 @@ impl<'a> Parser<'a> {
             self.depth -= 1;
             let then = if self.peek() == Some(b'.') {
                 self.pos += 1;
+                let then_start = self.pos;
                 let name = self.attr_name()?;
                 let sub_path = AttrPath {
                     uri: None,
                     name,
                     sub: None,
                 };
-                Some(Box::new(self.attr_test(sub_path)?))
+                let test = self.attr_test(sub_path)?;
+                self.leaves.push(then_start);
+                Some(Box::new(test))
             } else {
                 None
             };
@@ -289,7 +322,9 @@ impl<'a> Parser<'a> {
                 then,
             });
         }
-        self.attr_test(path)
+        let test = self.attr_test(path)?;
+        self.leaves.push(start);
+        Ok(test)
     }
 
     /// `"[" valFilter "]"`, cursor on the bracket.

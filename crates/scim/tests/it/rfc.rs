@@ -325,6 +325,24 @@ fn type_errors_are_invalid_filter() {
     ] {
         parse_filter(text).unwrap().check(users).unwrap();
     }
+    // With the text at hand, the error points at the expression.
+    for (text, position) in [
+        ("active gt true", 0),
+        (
+            r#"title pr and emails[type eq "work" and primary lt true]"#,
+            39,
+        ),
+        (r#"emails[type eq "work"].primary gt false or x pr"#, 23),
+        (
+            r#"not userName eq "a" and not (meta.created gt "soon")"#,
+            29,
+        ),
+    ] {
+        match gatehouse_scim::filter::parse_filter_for(text, users, Compatibility::Tolerant) {
+            Err(Error::InvalidFilter { position: p, .. }) => assert_eq!(p, position, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
 }
 
 /// The 20 typical filters of the issue: two of them are the ones other evaluators get wrong.
