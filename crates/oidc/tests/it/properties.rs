@@ -27,6 +27,32 @@ proptest! {
         gatehouse_oidc::fuzzing::id_token(&data);
     }
 
+    /// Mutations of the checked-in fuzz seeds (which reach deep into each parser) never panic.
+    #[test]
+    fn mutated_fuzz_seeds_never_panic(
+        seed in 0usize..64,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 1..8),
+    ) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/oidc_id_token");
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        let mut data = std::fs::read(&files[seed % files.len()]).unwrap();
+        for (index, byte, op) in edits {
+            if data.is_empty() {
+                data.push(byte);
+                continue;
+            }
+            let i = index.index(data.len());
+            match op {
+                0 => data[i] = byte,
+                1 => data.insert(i, byte),
+                2 => { data.remove(i); }
+                _ => data.truncate(i.max(1)),
+            }
+        }
+        gatehouse_oidc::fuzzing::id_token(&data);
+    }
+
     #[test]
     fn look_alike_targets_never_pass(
         suffix in "[a-z0-9.-]{1,20}",
