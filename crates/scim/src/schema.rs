@@ -724,7 +724,10 @@ fn common_attributes() -> Vec<AttributeDef> {
             .mutable(ReadOnly)
             .doc("Resource metadata.")
             .subs(vec![
-                s("resourceType").exact().mutable(ReadOnly),
+                s("resourceType")
+                    .exact()
+                    .mutable(ReadOnly)
+                    .returned(Returned::Always),
                 attr("created", AttributeType::DateTime).mutable(ReadOnly),
                 attr("lastModified", AttributeType::DateTime).mutable(ReadOnly),
                 attr("location", AttributeType::Reference)

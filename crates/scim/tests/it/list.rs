@@ -124,6 +124,15 @@ fn projection_follows_returned() {
     assert_eq!(v["meta"], json!({"resourceType": "User"}));
     assert_eq!(v[ent], json!({"department": "Tour Operations"}));
 
+    // A sub-attribute of meta: meta.resourceType comes along.
+    let v = project(&user, s, &paths(&["meta.lastModified"]), &[]);
+    assert_eq!(
+        v["meta"],
+        json!({"resourceType": "User", "lastModified": "2011-05-13T04:42:34Z"})
+    );
+    let v = project(&user, s, &[], &paths(&["meta"]));
+    assert_eq!(v["meta"], json!({"resourceType": "User"}));
+
     // A whole extension by its URN.
     let v = project(&user, s, &paths(&[ent]), &[]);
     assert_eq!(v[ent]["employeeNumber"], "701984");
