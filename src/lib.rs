@@ -9,6 +9,8 @@
 //! | `scim` | [`scim`] | `gatehouse-scim` |
 //! | `jit` | [`jit`] | `gatehouse-jit` |
 //!
+//! Start with the [`manual`]: the attacks these crates are built against and the design answer to each.
+//!
 //! All four are on by default, with the `aws-lc` crypto backend; `rust-crypto` selects the pure-Rust one
 //! (`default-features = false, features = ["saml", "rust-crypto"]`).
 
@@ -27,3 +29,6 @@ pub use gatehouse_scim as scim;
 #[cfg(feature = "saml")]
 #[doc(inline)]
 pub use gatehouse_xml as xml;
+
+#[cfg(all(feature = "saml", feature = "oidc", feature = "jit"))]
+pub mod manual;
