@@ -21,6 +21,8 @@
 //! - Secrets ([`ClientSecret`], [`AccessToken`], [`IdToken`], [`AuthorizationCode`], [`PkceVerifier`]) print
 //!   `[redacted]` in `Debug`, and errors never carry them.
 //!
+//! The attacks these rules answer, and the tests showing it, are in [`manual`].
+//!
 //! # Example
 //! ```
 //! use gatehouse_oidc::{AuthorizationRequest, ClientSecret, OidcConnection, ProviderMetadata};
@@ -66,6 +68,7 @@ mod initiate;
 mod jwks;
 mod jws;
 mod logout;
+pub mod manual;
 mod params;
 mod secret;
 mod token;
