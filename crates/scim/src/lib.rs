@@ -17,6 +17,22 @@
 //! Attribute definitions are data ([`schema`]): they decide case sensitivity in filters, type coercion,
 //! mutability in PATCH and `returned` in projections. One [`Compatibility`] value decides every leniency.
 //!
+//! # Choices where the RFCs leave room (or other implementations differ)
+//!
+//! - Filter values are JSON strings, numbers, `true`, `false` or `null`; bare words (`value eq 123abc`) are
+//!   refused. Attribute names follow `ATTRNAME`, plus `$ref`. `attr[filter].sub op value` is accepted in filters
+//!   (Entra sends it); `attr[filter] op value` is not.
+//! - `not` needs parentheses in [`Compatibility::Strict`]; [`Compatibility::Tolerant`] also reads `not a eq 1`.
+//! - `eq null` matches an unassigned attribute, `ne null` an assigned one; a JSON `null` is unassigned
+//!   (RFC 7643 §2.5). `ne` matches when some assigned value differs, so an unassigned attribute matches neither
+//!   `eq "x"` nor `ne "x"`, exactly as SQL's `<>` does in [`filter::sql`].
+//! - `dateTime` attributes compare as instants and need full RFC 3339 date-times (`"2021-09"` is
+//!   `invalidFilter`); `co`/`sw`/`ew` on them compare the text.
+//! - PATCH `replace` of a complex attribute merges sub-attributes (RFC 7644 §3.5.2.3); a value filter matching
+//!   nothing is `noTarget` when strict, and adds the value the filter describes when tolerant.
+//! - `remove` with a value list (Entra) removes every element with a listed `value`, whatever other
+//!   sub-attributes the item names: failing to revoke a membership would be the unsafe outcome.
+//!
 //! ```
 //! use gatehouse_scim::{Compatibility, patch::PatchRequest, resource, schema::ResourceSchema};
 //! use chrono::{TimeZone, Utc};
