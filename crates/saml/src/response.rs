@@ -511,6 +511,16 @@ impl Ctx<'_> {
         // Subject: NameID (or EncryptedID) and a usable bearer confirmation.
         let subject = one(&a, "Subject")?.ok_or(Error::Missing { what: "Subject" })?;
         let name_id = self.name_id(&subject)?;
+        // A NameID qualified for another SP (SAML core 2.2.2 SPNameQualifier) is that SP's identifier of the
+        // user, not ours: taking it would let a pairwise ID meant elsewhere land on one of our accounts.
+        if let Some(q) = &name_id.sp_name_qualifier
+            && q != &self.sp.entity_id
+        {
+            return Err(Error::Audience {
+                expected: self.sp.entity_id.clone(),
+                found: vec![format!("NameID SPNameQualifier {}", truncate(q, 200))],
+            });
+        }
         let (not_on_or_after, scd_in_response_to) = self.bearer(&subject)?;
         let in_response_to = match (self.response_in_response_to, scd_in_response_to) {
             (Some(r), Some(c)) if r != c => {

@@ -9,6 +9,7 @@
 )]
 
 mod attacks;
+mod corpus;
 mod metadata;
 mod requests;
 mod support;
