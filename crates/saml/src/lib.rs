@@ -59,6 +59,7 @@
 mod assertion;
 mod config;
 mod error;
+pub mod incoming;
 pub mod metadata;
 pub mod request;
 pub mod response;
@@ -70,6 +71,7 @@ pub use config::{
     Binding, ConnectionPolicy, IdentityProvider, ServiceProvider, SpKey, check_connection,
 };
 pub use error::{Error, FixSide, Result};
+pub use incoming::{ReceivedRequest, receive_post, receive_redirect};
 pub use metadata::{IdpMetadata, parse_idp_metadata, sp_metadata};
 pub use request::{AuthnRequest, Outgoing, RequestOptions, authn_request};
 pub use response::{CheckedResponse, check_response, decode_form_value, validate_response};

@@ -196,3 +196,79 @@ fn unsigned_and_bounded() {
     let a = authn_request(&sp, &idp, "acme", now, &RequestOptions::default()).unwrap();
     assert_ne!(a.id(), req.id());
 }
+
+/// The IdP side: openssl-signed HTTP-Redirect requests and an xmlsec1-signed HTTP-POST request from
+/// testdata/saml/redirect, decoded and verified with the SP's certificate.
+#[test]
+fn incoming_requests_from_fixtures() {
+    use gatehouse_saml::{receive_post, receive_redirect};
+    let manifest = crate::support::json("saml/redirect/manifest.json");
+    let sp_cert = PinnedKeys::from_pem(&text("keys/sp.crt")).unwrap();
+    let policy = VerifyPolicy::strict();
+    for case in manifest["cases"].as_array().unwrap() {
+        let file = case["file"].as_str().unwrap();
+        let body = text(&format!("saml/{file}"));
+        let signer = case["verify_with"].as_str().map(|_| (&sp_cert, &policy));
+        let result = if file.ends_with(".query") {
+            receive_redirect(body.trim(), signer)
+        } else {
+            receive_post(&STANDARD.encode(body.as_bytes()), None, signer)
+        };
+        match case["expect"].as_str().unwrap() {
+            "accept" => {
+                let r = result.unwrap_or_else(|e| panic!("{file}: {e}"));
+                assert_eq!(r.id, "_req-7f3c2a", "{file}");
+                assert_eq!(r.issuer, "urn:auth0:layer-stack-app:acme", "{file}");
+                assert_eq!(
+                    r.acs_url.as_deref(),
+                    Some("https://auth.app.layer.ai/login/callback?connection=acme")
+                );
+                assert_eq!(
+                    r.relay_state.as_deref(),
+                    case["relay_state"]
+                        .as_str()
+                        .filter(|_| file.ends_with(".query")),
+                    "{file}"
+                );
+                assert_eq!(r.signature.is_some(), signer.is_some(), "{file}");
+            }
+            _ => {
+                let e = result.expect_err(file);
+                let want: &[&str] = match case["reason"].as_str().unwrap() {
+                    "weak_algorithm" => &["legacy_crypto"],
+                    _ => &["bad_signature", "untrusted_certificate"],
+                };
+                assert!(want.contains(&e.code()), "{file}: {e} ({})", e.code());
+            }
+        }
+    }
+    // An unsigned request where a signature is required.
+    let unsigned = text("saml/redirect/authnrequest-unsigned.query");
+    assert_eq!(
+        receive_redirect(unsigned.trim(), Some((&sp_cert, &policy)))
+            .unwrap_err()
+            .code(),
+        "not_signed"
+    );
+}
+
+/// What we send is what an IdP decodes, signature included.
+#[test]
+fn our_requests_decode_on_the_idp_side() {
+    use gatehouse_saml::receive_redirect;
+    let now = Utc.with_ymd_and_hms(2026, 1, 15, 10, 0, 0).unwrap();
+    let (sp, idp) = connection(Binding::HttpRedirect, true);
+    let opts = RequestOptions {
+        relay_state: Some("r=1&x=ä".into()),
+        ..Default::default()
+    };
+    let req = authn_request(&sp, &idp, "acme", now, &opts).unwrap();
+    let Outgoing::Redirect(url) = req.encode(&sp, None).unwrap() else {
+        panic!()
+    };
+    let query = url.split_once("?tenant=1&").unwrap().1;
+    let sp_cert = PinnedKeys::from_pem(&text("keys/sp.crt")).unwrap();
+    let got = receive_redirect(query, Some((&sp_cert, &VerifyPolicy::strict()))).unwrap();
+    assert_eq!(got.id, req.id());
+    assert_eq!(got.relay_state.as_deref(), Some("r=1&x=ä"));
+}
