@@ -19,6 +19,8 @@
 //! sub-attributes (`"$ref": null` in Entra's item does not stop the removal of a member stored with a `$ref`:
 //! failing to revoke membership would be the unsafe outcome).
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use crate::compat::Compatibility;
@@ -505,16 +507,29 @@ impl<'s> Applier<'s> {
         let complex = t
             .def
             .map_or(value.is_object(), |d| d.kind == AttributeType::Complex);
+        let current_is_array = matches!(current, Some(Value::Array(_)));
         match (multi, current) {
-            (true, Some(Value::Array(existing))) if !replace => {
-                let mut list = existing.clone();
+            (true, _) if current_is_array && !replace => {
                 let Value::Array(new) = value else {
                     return Ok(());
                 };
+                let Some(Value::Array(list)) = get_ci_mut(container, &t.name) else {
+                    return Ok(());
+                };
+                // The existing values by their `value`, so adding to a large list stays linear.
+                let mut by_value: HashMap<String, usize> = list
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| value_key(e).map(|k| (k, i)))
+                    .collect();
                 let mut last_primary = None;
                 for item in new {
                     let is_primary = primary(&item);
-                    let pos = list.iter().position(|e| same_value(e, &item));
+                    let key = value_key(&item);
+                    let pos = match &key {
+                        Some(k) => by_value.get(k).copied(),
+                        None => list.iter().position(|e| e == &item),
+                    };
                     let idx = match pos {
                         Some(i) => {
                             if let (Some(Value::Object(old)), Value::Object(_)) =
@@ -526,6 +541,9 @@ impl<'s> Applier<'s> {
                             i
                         }
                         None => {
+                            if let Some(k) = key {
+                                by_value.insert(k, list.len());
+                            }
                             list.push(item);
                             list.len() - 1
                         }
@@ -535,9 +553,8 @@ impl<'s> Applier<'s> {
                     }
                 }
                 if let Some(keep) = last_primary {
-                    clear_other_primaries(&mut list, keep);
+                    clear_other_primaries(list, keep);
                 }
-                set_ci(container, &t.name, Value::Array(list));
             }
             (true, _) => {
                 if let Value::Array(items) = &value
@@ -939,18 +956,13 @@ fn primary(v: &Value) -> bool {
     v.as_object().and_then(|o| get_ci(o, "primary")) == Some(&Value::Bool(true))
 }
 
-/// Values are "the same" when equal, or when both are objects with the same non-null `value`.
-fn same_value(a: &Value, b: &Value) -> bool {
-    if a == b {
-        return true;
-    }
-    match (
-        a.as_object().and_then(|o| get_ci(o, "value")),
-        b.as_object().and_then(|o| get_ci(o, "value")),
-    ) {
-        (Some(x), Some(y)) => !x.is_null() && x == y,
-        _ => false,
-    }
+/// The identity of a value of a multi-valued attribute for `add`: its non-null `value` sub-attribute (two
+/// values with the same `value` are the same value), as JSON text.
+fn value_key(v: &Value) -> Option<String> {
+    v.as_object()
+        .and_then(|o| get_ci(o, "value"))
+        .filter(|x| !x.is_null())
+        .map(Value::to_string)
 }
 
 fn clear_other_primaries(items: &mut [Value], keep: usize) {
