@@ -84,13 +84,15 @@ pub enum ClientAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A JWT signed with [`OidcConnection::client_assertion_key`] (OIDC Core §9); no secret is sent.
+    PrivateKeyJwt,
 }
 
 /// One OIDC connection: what the customer sends (Okta domain, client ID, client secret) plus our callback.
 ///
 /// Everything else comes from discovery. The defaults follow OIDC Core: 60 s clock leeway, ID tokens signed
 /// with the provider's asymmetric keys only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct OidcConnection {
     /// The issuer; the discovery document and every ID token must name exactly this value.
     pub issuer: Issuer,
@@ -119,6 +121,8 @@ pub struct OidcConnection {
     pub trusted_audiences: Vec<String>,
     /// How long a [`crate::PendingLogin`] stays usable, in seconds (default 600).
     pub pending_login_ttl_secs: i64,
+    /// The client's private key, required when `auth_method` is [`ClientAuthMethod::PrivateKeyJwt`].
+    pub client_assertion_key: Option<crate::ClientAssertionKey>,
 }
 
 impl OidcConnection {
@@ -160,6 +164,7 @@ impl OidcConnection {
                 jwks_refetch_cooldown_secs: crate::jwks::DEFAULT_REFETCH_COOLDOWN_SECS,
                 trusted_audiences: Vec::new(),
                 pending_login_ttl_secs: 600,
+                client_assertion_key: None,
             }),
             _ => Err(problems),
         }

@@ -342,6 +342,12 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// The `private_key_jwt` key is unusable, or missing while that method is selected.
+    #[error("client assertion key: {reason}")]
+    InvalidClientKey {
+        /// Why.
+        reason: &'static str,
+    },
     /// The operating system's random generator failed.
     #[error("random generator failed")]
     Random,

@@ -145,7 +145,7 @@ pub fn complete_login(
     let response = send(
         http,
         "token endpoint",
-        crate::token_request(conn, metadata, pending, &code),
+        crate::token_request(conn, metadata, pending, &code, now)?,
     )?;
     let tokens = TokenResponse::parse(&response)?;
     let checks = pending.id_token_checks(Some(&tokens.access_token), Some(&code));

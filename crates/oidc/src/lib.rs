@@ -58,6 +58,7 @@
 
 mod authorize;
 mod callback;
+mod client_assertion;
 mod config;
 mod discovery;
 mod error;
@@ -77,6 +78,7 @@ mod userinfo;
 
 pub use authorize::{AuthorizationRequest, PendingLogin, Prompt, ResponseMode, pkce_challenge};
 pub use callback::Callback;
+pub use client_assertion::ClientAssertionKey;
 pub use config::{ClientAuthMethod, Issuer, OidcConnection};
 pub use discovery::ProviderMetadata;
 pub use error::Error;

@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -27,13 +28,14 @@ pub fn basic_authorization(client_id: &str, client_secret: &str) -> String {
 }
 
 /// Builds the token request exchanging `code` (with the pending login's PKCE verifier and redirect URI).
-#[must_use]
+/// `now` dates the client assertion of `private_key_jwt`.
 pub fn token_request(
     conn: &OidcConnection,
     metadata: &ProviderMetadata,
     pending: &PendingLogin,
     code: &AuthorizationCode,
-) -> HttpRequest {
+    now: DateTime<Utc>,
+) -> Result<HttpRequest, Error> {
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     form.append_pair("grant_type", "authorization_code")
         .append_pair("code", code.secret())
@@ -57,13 +59,26 @@ pub fn token_request(
             form.append_pair("client_id", &conn.client_id)
                 .append_pair("client_secret", conn.client_secret.secret());
         }
+        ClientAuthMethod::PrivateKeyJwt => {
+            let key = conn.client_assertion_key.as_ref().ok_or(Error::InvalidClientKey {
+                reason: "private_key_jwt is selected but the connection has no client assertion key",
+            })?;
+            let assertion =
+                key.assertion(&conn.client_id, metadata.token_endpoint().as_str(), now)?;
+            form.append_pair("client_id", &conn.client_id)
+                .append_pair(
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                )
+                .append_pair("client_assertion", &assertion);
+        }
     }
-    HttpRequest {
+    Ok(HttpRequest {
         method: Method::Post,
         url: metadata.token_endpoint().clone(),
         headers,
         body: form.finish().into_bytes(),
-    }
+    })
 }
 
 /// A successful token response of the authorization code grant.

@@ -580,6 +580,68 @@ fn token_endpoint_sees_pkce_and_form_urlencoded_basic_credentials() {
 }
 
 #[test]
+fn private_key_jwt_client_authentication() {
+    let op = MockOp::new();
+    let pem = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ec-p256.pem"
+    ))
+    .unwrap();
+    let mut conn = MockOp::connection();
+    conn.auth_method = gatehouse_oidc::ClientAuthMethod::PrivateKeyJwt;
+    conn.client_assertion_key = Some(
+        gatehouse_oidc::ClientAssertionKey::from_pem(&pem, Algorithm::ES256, Some("rp-key"))
+            .unwrap(),
+    );
+    assert!(
+        !format!("{conn:?}").contains("PRIVATE"),
+        "key redacted in Debug"
+    );
+    let outcome = login_with(&op, &conn);
+    assert!(outcome.is_ok(), "{:?}", outcome.err());
+    let request = op
+        .last_token_request
+        .borrow()
+        .clone()
+        .expect("token request");
+    assert!(request.header("authorization").is_none());
+    let form: std::collections::BTreeMap<String, String> =
+        url::form_urlencoded::parse(&request.body)
+            .into_owned()
+            .collect();
+    assert!(!form.contains_key("client_secret"));
+    assert!(form.contains_key("client_assertion"));
+
+    // Signed with another key: the OP refuses the client.
+    let other = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ec-p384.pem"
+    ))
+    .unwrap();
+    conn.client_assertion_key = Some(
+        gatehouse_oidc::ClientAssertionKey::from_pem(&other, Algorithm::ES384, Some("rp-key"))
+            .unwrap(),
+    );
+    let err = login_with(&op, &conn).expect_err("wrong key");
+    assert!(
+        matches!(&err, Error::IdpError { error, .. } if error == "invalid_client"),
+        "{err:?}"
+    );
+
+    // Misconfiguration is reported, not sent.
+    conn.client_assertion_key = None;
+    assert!(matches!(
+        login_with(&op, &conn),
+        Err(Error::InvalidClientKey { .. })
+    ));
+    assert!(gatehouse_oidc::ClientAssertionKey::from_pem(&pem, Algorithm::RS256, None).is_err());
+    assert!(gatehouse_oidc::ClientAssertionKey::from_pem(&pem, Algorithm::HS256, None).is_err());
+    assert!(
+        gatehouse_oidc::ClientAssertionKey::from_pem(b"not pem", Algorithm::ES256, None).is_err()
+    );
+}
+
+#[test]
 fn callback_is_single_use_at_the_op() {
     // Replaying a code is refused by the OP as invalid_grant, surfaced as a typed error.
     let op = MockOp::new();

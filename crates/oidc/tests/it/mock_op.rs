@@ -12,7 +12,7 @@ use gatehouse_oidc::{
     ProviderMetadata,
 };
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm, PublicKeyUse};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
 
@@ -366,7 +366,32 @@ impl MockOp {
                 form.get("client_secret").cloned().unwrap_or_default(),
             ),
         };
-        if id != CLIENT_ID || secret != CLIENT_SECRET {
+        if form.get("client_assertion_type").map(String::as_str)
+            == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            // private_key_jwt: the RP's public key is registered with the OP (tests/data/ec-p256.pub.pem).
+            let key = DecodingKey::from_ec_pem(&data("ec-p256.pub.pem")).expect("public key");
+            let mut validation = Validation::new(Algorithm::ES256);
+            validation.validate_exp = false; // checked below against the mock clock
+            validation.set_audience(&[format!("{ISSUER}/token")]);
+            validation.set_issuer(&[CLIENT_ID]);
+            validation.sub = Some(CLIENT_ID.to_owned());
+            validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+            let assertion = form.get("client_assertion").cloned().unwrap_or_default();
+            let verified = jsonwebtoken::decode::<Value>(&assertion, &key, &validation);
+            let ok = verified.as_ref().is_ok_and(|t| {
+                t.claims["iat"] == json!(NOW)
+                    && t.claims["exp"] == json!(NOW + 60)
+                    && t.claims["jti"].is_string()
+                    && t.header.kid.as_deref() == Some("rp-key")
+            });
+            if !ok {
+                return json_response(
+                    401,
+                    &json!({"error": "invalid_client", "error_description": "client assertion refused"}),
+                );
+            }
+        } else if id != CLIENT_ID || secret != CLIENT_SECRET {
             return json_response(
                 401,
                 &json!({"error": "invalid_client", "error_description": "Client authentication failed."}),
