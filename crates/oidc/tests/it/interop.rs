@@ -2,8 +2,8 @@
 //! `tests/op/server.mjs` on 127.0.0.1 with a random port. Runs only under `GATEHOUSE_INTEROP=1`, and then fails
 //! if node or the npm package is missing (install with `npm ci --prefix crates/oidc/tests/op`).
 //!
-//! It completes discovery, the code flow with PKCE (client_secret_basic), ID token validation, userinfo,
-//! RP-initiated logout, and a key rotation (the OP restarted on the same port signing with a new key: one JWKS
+//! It completes discovery, the code flow with PKCE (client_secret_basic; client_secret_post with
+//! response_mode=form_post; private_key_jwt), ID token validation, userinfo, RP-initiated logout, and a key rotation (the OP restarted on the same port signing with a new key: one JWKS
 //! refetch once the cooldown allows it).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,9 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use gatehouse_oidc::{
-    AuthorizationRequest, Callback, ClientSecret, Error, HttpClient, HttpRequest, HttpResponse,
-    JwksCache, Method, OidcConnection, RefetchDecision, complete_login, fetch_metadata, logout_url,
-    refresh_jwks,
+    AuthorizationRequest, Callback, ClientAssertionKey, ClientAuthMethod, ClientSecret, Error,
+    HttpClient, HttpRequest, HttpResponse, JwksCache, Method, OidcConnection, RefetchDecision,
+    ResponseMode, complete_login, fetch_metadata, logout_url, refresh_jwks,
 };
 
 fn op_dir() -> PathBuf {
@@ -144,24 +144,42 @@ impl HttpClient for LoopbackHttp {
     }
 }
 
-/// Plays the browser: follows the OP's redirects from the authorization URL until it points at our callback,
-/// and returns the callback's query.
-fn browse_to_callback(http: &LoopbackHttp, start: url::Url, redirect_uri: &str) -> String {
+/// Undoes the HTML escaping of attribute values (`&amp; &lt; &gt; &quot; &#39;`).
+fn html_unescape(value: &str) -> String {
+    value
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Plays the browser: follows the OP's redirects from the authorization URL until they reach our callback,
+/// either as a redirect (response mode `query`) or as an auto-submitted form (`form_post`).
+fn browse_to_callback(http: &LoopbackHttp, start: url::Url, redirect_uri: &str) -> Callback {
     let mut url = start;
     for _ in 0..10 {
         let response = http
             .execute(HttpRequest::get(url.clone(), "text/html"))
             .expect("OP reachable");
-        let location = response.header("location").unwrap_or_else(|| {
-            panic!(
-                "no redirect from {url} ({}): {}",
-                response.status,
-                String::from_utf8_lossy(&response.body)
-            )
-        });
+        let body = String::from_utf8_lossy(&response.body).into_owned();
+        let Some(location) = response.header("location") else {
+            // form_post: <form method="post" action="…"><input type="hidden" name="…" value="…"/>…
+            assert!(
+                body.contains(&format!("action=\"{redirect_uri}\"")),
+                "no redirect from {url}: {body}"
+            );
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for input in body.split("<input type=\"hidden\" name=\"").skip(1) {
+                let (name, rest) = input.split_once("\" value=\"").expect("value");
+                let value = rest.split_once('"').expect("end of value").0;
+                form.append_pair(name, &html_unescape(value));
+            }
+            return Callback::from_form_post(form.finish().as_bytes()).expect("callback");
+        };
         let next = url.join(location).expect("location URL");
         if next.as_str().starts_with(redirect_uri) {
-            return next.query().unwrap_or_default().to_owned();
+            return Callback::from_query(next.query().unwrap_or_default()).expect("callback");
         }
         url = next;
     }
@@ -175,11 +193,22 @@ fn login(
     jwks: &mut JwksCache,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<gatehouse_oidc::LoginOutcome, Error> {
+    login_as(http, conn, metadata, jwks, now, ResponseMode::Query)
+}
+
+fn login_as(
+    http: &LoopbackHttp,
+    conn: &OidcConnection,
+    metadata: &gatehouse_oidc::ProviderMetadata,
+    jwks: &mut JwksCache,
+    now: chrono::DateTime<chrono::Utc>,
+    mode: ResponseMode,
+) -> Result<gatehouse_oidc::LoginOutcome, Error> {
     let (url, pending) = AuthorizationRequest::new(conn, metadata)
         .login_hint("ada")
+        .response_mode(mode)
         .build(now)?;
-    let query = browse_to_callback(http, url, conn.redirect_uri.as_str());
-    let callback = Callback::parse(query.as_bytes())?;
+    let callback = browse_to_callback(http, url, conn.redirect_uri.as_str());
     complete_login(http, conn, metadata, jwks, &pending, &callback, now)
 }
 

@@ -17,6 +17,8 @@ const jwk = (file, kid) => ({
 const keyA = jwk('rsa-2048-a.pem', 'interop-a');
 const keyB = jwk('rsa-2048-b.pem', 'interop-b');
 const keys = keyset === 'b' ? [keyB, keyA] : [keyA];
+// The relying party's private_key_jwt key (public half only).
+const { d: _d, ...rpKey } = createPrivateKey(readFileSync(dataDir + 'ec-p256.pem')).export({ format: 'jwk' });
 
 const account = {
   accountId: 'ada',
@@ -37,6 +39,21 @@ server.listen(Number(portArg), '127.0.0.1', () => {
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
+    }, {
+      client_id: 'gatehouse-post',
+      client_secret: 'interop-secret-0123456789abcdef0123456789abcdef',
+      redirect_uris: ['http://127.0.0.1/login/callback'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+    }, {
+      client_id: 'gatehouse-pkjwt',
+      redirect_uris: ['http://127.0.0.1/login/callback'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [{ ...rpKey, kid: 'rp-key', alg: 'ES256', use: 'sig' }] },
     }],
     jwks: { keys },
     cookies: { keys: ['gatehouse-interop-cookie-key'] },
