@@ -279,6 +279,37 @@ fn node_oidc_provider_code_flow_userinfo_logout_and_key_rotation() {
         String::from_utf8_lossy(&response.body)
     );
 
+    // client_secret_post with response_mode=form_post.
+    let mut post = conn.clone();
+    post.client_id = "gatehouse-post".into();
+    post.auth_method = ClientAuthMethod::ClientSecretPost;
+    let outcome = login_as(
+        &LoopbackHttp::default(),
+        &post,
+        &metadata,
+        &mut jwks,
+        t0,
+        ResponseMode::FormPost,
+    )
+    .expect("client_secret_post + form_post");
+    assert_eq!(outcome.user.subject(), "ada");
+
+    // private_key_jwt (ES256 key registered with the OP as a JWK).
+    let mut pkjwt = conn.clone();
+    pkjwt.client_id = "gatehouse-pkjwt".into();
+    pkjwt.auth_method = ClientAuthMethod::PrivateKeyJwt;
+    let pem = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ec-p256.pem"
+    ))
+    .unwrap();
+    pkjwt.client_assertion_key = Some(
+        ClientAssertionKey::from_pem(&pem, jsonwebtoken::Algorithm::ES256, Some("rp-key")).unwrap(),
+    );
+    let outcome =
+        login(&LoopbackHttp::default(), &pkjwt, &metadata, &mut jwks, t0).expect("private_key_jwt");
+    assert_eq!(outcome.user.subject(), "ada");
+
     // Key rotation: the OP comes back on the same port signing with a new key.
     let port = op.port;
     drop(op);
