@@ -15,8 +15,22 @@
 //! `allow_sha1` (unless the case says otherwise); every accepted case that uses SHA-1 or a key below
 //! 2048 bits is run a second time without the opt-in and must then be refused as `legacy_crypto`.
 //!
+//! Connections: from the corpus's SP parameters (gosaml2 suites, python3-saml settings files and received-at
+//! URLs, ssoready metadata read with `parse_idp_metadata`). Where the corpus states only a signature or
+//! decryption result (python3-saml `signature_checks`, `decryption`, `extraction`), the SP values come from
+//! the document itself (Destination, Audience, Issuer, IssueInstant), so that only the pinned certificate and
+//! the cryptography decide. ssoready names no ACS URL: the response's Destination stands for it.
+//!
+//! Each accepted case is also re-run requiring a signed assertion (accepted iff the assertion, decrypted if
+//! need be, carries its own signature) and, if it uses SHA-1, without the opt-in.
+//!
+//! A refusal must also be for the right reason: the corpus's reason text names the error codes it allows
+//! ([`allowed_codes`]), widened only by the corpus's own general notes (python3-saml's unsigned `invalids/` and
+//! default received-at URL; ssoready's broken `okta` Response signature) or by a row of [`FIRST_CAUSE`].
+//!
 //! Where we deliberately differ from a corpus verdict, [`EXCEPTIONS`] lists the case, our verdict and why;
-//! an exception that no longer occurs, or occurs with another verdict, fails the test too.
+//! an exception that no longer occurs, or occurs with another verdict, fails the test too. Every mismatch is
+//! reported at once, and one line per family gives the counts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -310,6 +324,8 @@ struct Case {
     why: String,
     /// Signatures (including those inside encrypted assertions) use SHA-1, or the IdP key is below 2048 bits.
     legacy: bool,
+    /// The Assertion (after decryption) is signed itself, where the test could see it; `None` where not.
+    assertion_signed: Option<bool>,
     /// Refusal codes the corpus's general notes allow for this case besides its stated reason.
     also: &'static [&'static str],
 }
@@ -326,6 +342,8 @@ struct Peek {
     response_issue_instant: Option<String>,
     embedded_cert: Option<String>,
     sha1: bool,
+    /// The (decrypted) Assertion carries its own signature.
+    assertion_signed: bool,
 }
 
 fn uses_sha1(root: Element<'_, '_>) -> bool {
@@ -340,6 +358,7 @@ fn uses_sha1(root: Element<'_, '_>) -> bool {
 
 fn peek_assertion(a: Element<'_, '_>, p: &mut Peek) {
     p.assertion_issue_instant = a.attr("IssueInstant").map(str::to_owned);
+    p.assertion_signed = a.child_elements().any(|e| e.is(DSIG_NS, "Signature"));
     for e in a.descendants() {
         if e.is(ASSERTION_NS, "Audience") && p.audience.is_none() {
             p.audience = Some(e.text().trim().to_owned());
@@ -384,6 +403,14 @@ fn peek(xml: &[u8], key: Option<&DecryptionKey>) -> Peek {
         peek_assertion(a, &mut p);
     }
     p
+}
+
+/// Whether the Assertion signs itself, if the test could see the Assertion (it may be encrypted to a key the
+/// test cannot load).
+fn signed_if_seen(p: &Peek) -> Option<bool> {
+    p.assertion_issue_instant
+        .as_ref()
+        .map(|_| p.assertion_signed)
 }
 
 fn pinned(text: &str) -> PinnedKeys {
@@ -564,6 +591,7 @@ fn python3_saml(dir: &Path) -> Vec<Case> {
             expect,
             why: c["why"].as_str().unwrap().to_owned(),
             legacy,
+            assertion_signed: signed_if_seen(&peeked),
             also: &[],
         });
     }
@@ -625,6 +653,7 @@ fn python3_saml(dir: &Path) -> Vec<Case> {
             },
             why: c["why"].as_str().unwrap().to_owned(),
             legacy,
+            assertion_signed: signed_if_seen(&peeked),
             also: if upstream_default_url {
                 P3_DEFAULT_URL_ALSO
             } else {
@@ -671,6 +700,7 @@ fn python3_saml(dir: &Path) -> Vec<Case> {
             expect,
             why: c["why"].as_str().unwrap().to_owned(),
             legacy,
+            assertion_signed: signed_if_seen(&peeked),
             also: &[],
         });
     }
@@ -714,6 +744,7 @@ fn python3_saml(dir: &Path) -> Vec<Case> {
             },
             why: c["note"].as_str().unwrap().to_owned(),
             legacy,
+            assertion_signed: signed_if_seen(&peeked),
             also: &[],
         });
     }
@@ -774,6 +805,7 @@ fn gosaml2(dir: &Path) -> Vec<Case> {
                 },
                 why: c["reason"].as_str().unwrap().to_owned(),
                 legacy,
+                assertion_signed: signed_if_seen(&peeked),
                 also: &[],
             });
         }
@@ -861,6 +893,7 @@ fn ssoready(dir: &Path) -> Vec<Case> {
                         .clone()
                 },
                 legacy,
+                assertion_signed: signed_if_seen(&peeked),
                 // The MANIFEST: every bad case is an edited copy of `okta`, whose Response signature does not
                 // verify; a verifier that checks every signature refuses them on that first.
                 also: if accept { &[] } else { &["digest_mismatch"] },
@@ -1076,6 +1109,7 @@ struct Tally {
     refused: usize,
     excepted: usize,
     legacy_reruns: usize,
+    signed_assertion_reruns: usize,
 }
 
 fn run_family(family: &str, cases: &[Case], used: &mut BTreeSet<&'static str>) -> Vec<String> {
@@ -1110,6 +1144,25 @@ fn run_family(family: &str, cases: &[Case], used: &mut BTreeSet<&'static str>) -
             (Expect::Accept { .. }, Ok(a)) => {
                 tally.accepted += 1;
                 check_values(case, a, &mut failures);
+                // With "require the assertion itself to be signed", only assertions that carry their own
+                // signature pass.
+                if let Some(signed) = case.assertion_signed {
+                    let mut strict = case.idp.clone();
+                    strict.policy.require_signed_assertion = true;
+                    let again = verdict(&run(&case.sp, &strict, &case.posted, case.now));
+                    let want = if signed {
+                        Ours::Accept
+                    } else {
+                        Ours::Reject("assertion_not_signed")
+                    };
+                    tally.signed_assertion_reruns += 1;
+                    if again != want {
+                        failures.push(format!(
+                            "{}: with require_signed_assertion expected {want:?}, got {again:?}",
+                            case.id
+                        ));
+                    }
+                }
                 // Without the SHA-1 opt-in a legacy response must be refused as such, a modern one still pass.
                 if case.idp.policy.allow_sha1 {
                     let mut strict = case.idp.clone();
@@ -1165,12 +1218,13 @@ fn run_family(family: &str, cases: &[Case], used: &mut BTreeSet<&'static str>) -
         }
     }
     println!(
-        "corpus {family}: {} cases — {} accepted, {} refused, {} excepted (listed); {} legacy accepts re-run without allow_sha1",
+        "corpus {family}: {} cases — {} accepted, {} refused, {} excepted (listed); {} legacy accepts re-run without allow_sha1, {} accepts re-run requiring a signed assertion",
         cases.len(),
         tally.accepted,
         tally.refused,
         tally.excepted,
-        tally.legacy_reruns
+        tally.legacy_reruns,
+        tally.signed_assertion_reruns
     );
     failures
 }
