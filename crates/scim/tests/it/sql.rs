@@ -159,74 +159,262 @@ fn sqlite_literal(p: &SqlParam) -> String {
     }
 }
 
-#[test]
-fn sqlite_selects_what_memory_matches() {
-    if std::env::var("GATEHOUSE_INTEROP").as_deref() != Ok("1") {
-        eprintln!(
-            "skipping: set GATEHOUSE_INTEROP=1 to run SQLite (sqlite3 shell) against in-memory evaluation"
-        );
-        return;
+fn interop() -> bool {
+    if std::env::var("GATEHOUSE_INTEROP").as_deref() == Ok("1") {
+        return true;
     }
-    let schema = ResourceSchema::user();
-    let users = users();
-    let mut script = String::from(
-        "CREATE TABLE scim_resources (id TEXT PRIMARY KEY, resource_type TEXT NOT NULL, data TEXT NOT NULL);\n",
+    eprintln!(
+        "skipping: set GATEHOUSE_INTEROP=1 to run SQLite and PostgreSQL against in-memory evaluation"
     );
-    for u in &users {
+    false
+}
+
+/// What in-memory evaluation selects, as `n:id,id` lines.
+fn memory_lines(filters: &[String], users: &[Value]) -> Vec<String> {
+    let schema = ResourceSchema::user();
+    filters
+        .iter()
+        .enumerate()
+        .map(|(n, text)| {
+            let f = parse_filter(text).unwrap();
+            let mut ids: Vec<&str> = users
+                .iter()
+                .filter(|u| f.matches(u, schema))
+                .map(|u| u["id"].as_str().unwrap())
+                .collect();
+            ids.sort_unstable();
+            format!("{n}:{}", ids.join(","))
+        })
+        .collect()
+}
+
+fn compare(engine: &str, filters: &[String], got: &str, want: &[String]) {
+    let got: Vec<&str> = got.lines().collect();
+    let failures: Vec<String> = want
+        .iter()
+        .enumerate()
+        .filter(|(n, w)| got.get(*n) != Some(&w.as_str()))
+        .map(|(n, w)| format!("{}: {engine} {:?}, memory {w:?}", filters[n], got.get(n)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ: {failures:#?}",
+        failures.len(),
+        filters.len()
+    );
+}
+
+/// Runs every filter through SQLite (the `sqlite3` shell) in one session; `n:ids` per filter.
+fn sqlite_lines(filters: &[String], users: &[Value]) -> String {
+    let schema = ResourceSchema::user();
+    let mut script = String::from(
+        "CREATE TABLE scim_resources (id TEXT PRIMARY KEY, resource_type TEXT NOT NULL, data TEXT NOT NULL);\n.parameter init\n",
+    );
+    for u in users {
         let data = u.to_string().replace('\'', "''");
         script.push_str(&format!(
             "INSERT INTO scim_resources VALUES ('{}', 'User', '{data}');\n",
             u["id"].as_str().unwrap()
         ));
     }
-    let mut failures = Vec::new();
-    for text in FILTERS {
-        let f = parse_filter(text).unwrap();
-        let w = to_sql(&f, schema, Dialect::Sqlite, 2).unwrap();
-        let mut s = script.clone();
+    for (n, text) in filters.iter().enumerate() {
+        let w = to_sql(&parse_filter(text).unwrap(), schema, Dialect::Sqlite, 2).unwrap();
         // Bindings go through the shell's parameter table: `.parameter set` would unquote its arguments.
-        s.push_str(".parameter init\nINSERT INTO temp.sqlite_parameters(key, value) VALUES ('?1', 'User');\n");
+        script.push_str("DELETE FROM temp.sqlite_parameters;\nINSERT INTO temp.sqlite_parameters(key, value) VALUES ('?1', 'User');\n");
         for (i, p) in w.params.iter().enumerate() {
-            s.push_str(&format!(
+            script.push_str(&format!(
                 "INSERT INTO temp.sqlite_parameters(key, value) VALUES ('?{}', {});\n",
                 i + 2,
                 sqlite_literal(p)
             ));
         }
-        s.push_str(&format!(
-            "SELECT group_concat(id, ',') FROM (SELECT r.id FROM scim_resources AS r WHERE r.resource_type = ?1 AND ({}) ORDER BY r.id);\n",
+        script.push_str(&format!(
+            "SELECT '{n}:' || coalesce(group_concat(id, ','), '') FROM (SELECT r.id FROM scim_resources AS r \
+             WHERE r.resource_type = ?1 AND ({}) ORDER BY r.id);\n",
             w.clause
         ));
-        let mut child = Command::new("sqlite3")
-            .arg(":memory:")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("GATEHOUSE_INTEROP=1 needs the sqlite3 command-line shell (apt-get install sqlite3)");
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.trim().is_empty(),
-            "{text}: sqlite3 error {stderr}\n{}",
-            w.clause
+    }
+    let mut child = Command::new("sqlite3")
+        .arg(":memory:")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect(
+            "GATEHOUSE_INTEROP=1 needs the sqlite3 command-line shell (apt-get install sqlite3)",
         );
-        let got = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let mut want: Vec<&str> = users
-            .iter()
-            .filter(|u| f.matches(u, schema))
-            .map(|u| u["id"].as_str().unwrap())
-            .collect();
-        want.sort_unstable();
-        if got != want.join(",") {
-            failures.push(format!(
-                "{text}: sqlite {got:?}, memory {:?}",
-                want.join(",")
-            ));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "sqlite3: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn sqlite_selects_what_memory_matches() {
+    if !interop() {
+        return;
+    }
+    let users = users();
+    let filters: Vec<String> = FILTERS.iter().map(|f| (*f).to_owned()).collect();
+    compare(
+        "sqlite",
+        &filters,
+        &sqlite_lines(&filters, &users),
+        &memory_lines(&filters, &users),
+    );
+}
+
+#[test]
+fn sqlite_agrees_on_generated_filters() {
+    if !interop() {
+        return;
+    }
+    let users = users();
+    let filters = generated_filters(600);
+    let want = memory_lines(&filters, &users);
+    // The generated set must discriminate: many filters select some users but not all.
+    let mut ids: Vec<&str> = users.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    let all = format!(":{}", ids.join(","));
+    let partial = want
+        .iter()
+        .filter(|l| !l.ends_with(':') && !l.ends_with(&all))
+        .count();
+    assert!(
+        partial * 3 > want.len(),
+        "only {partial} of {} filters select some but not all users",
+        want.len()
+    );
+    compare("sqlite", &filters, &sqlite_lines(&filters, &users), &want);
+}
+
+/// Random filters (fixed seed) over the attributes and values of `users()`, keeping those that pass
+/// [`gatehouse_scim::filter::Filter::check`].
+fn generated_filters(n: usize) -> Vec<String> {
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut rnd = move |k: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % k as u64).unwrap()
+    };
+    const PATHS: &[&str] = &[
+        "userName",
+        "title",
+        "userType",
+        "displayName",
+        "nickName",
+        "name.familyName",
+        "name.givenName",
+        "emails.value",
+        "emails.type",
+        "emails.primary",
+        "emails",
+        "active",
+        "meta.lastModified",
+        "meta.created",
+        "externalId",
+        "id",
+        "age",
+        "tags",
+        "badges.size",
+        "badges.colour",
+        "addresses.postalCode",
+        "ims.value",
+        "x509Certificates.value",
+        "schemas",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        "employeeNumber",
+        "USERNAME",
+        "Emails.Value",
+        "groups.display",
+        "phoneNumbers.type",
+    ];
+    const VALUES: &[&str] = &[
+        r#""bjensen@example.com""#,
+        r#""BJENSEN""#,
+        r#""example""#,
+        r#""jensen.org""#,
+        r#""Employee""#,
+        r#""tour guide""#,
+        r#""O'Malley""#,
+        r#""é""#,
+        r#""""#,
+        r#""work""#,
+        r#""home""#,
+        r#""701984""#,
+        r#""J""#,
+        r#""blue""#,
+        r#""red""#,
+        "true",
+        "false",
+        "null",
+        "41",
+        "30.5",
+        "0",
+        "3",
+        r#""2011-05-13T04:42:34Z""#,
+        r#""2011-05-13T06:42:34+02:00""#,
+        r#""2010-01-23T04:56:22Z""#,
+        r#""26118915""#,
+        r#""Al""#,
+        r#""urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+    ];
+    const OPS: &[&str] = &["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"];
+    const VALUE_PATHS: &[(&str, &[&str])] = &[
+        ("emails", &["type", "value", "primary", "display"]),
+        ("addresses", &["type", "postalCode", "primary"]),
+        ("badges", &["colour", "size"]),
+        ("ims", &["type", "value"]),
+    ];
+    fn atom(rnd: &mut dyn FnMut(usize) -> usize, paths: &[&str]) -> String {
+        let path = paths[rnd(paths.len())];
+        let op = OPS[rnd(OPS.len())];
+        if op == "pr" {
+            format!("{path} pr")
+        } else {
+            format!("{path} {op} {}", VALUES[rnd(VALUES.len())])
         }
     }
-    assert!(failures.is_empty(), "{failures:#?}");
+    fn expr(rnd: &mut dyn FnMut(usize) -> usize, depth: usize) -> String {
+        match if depth == 0 { rnd(5) } else { rnd(9) } {
+            0..=2 => atom(rnd, PATHS),
+            3 | 4 => {
+                let (attr, subs) = VALUE_PATHS[rnd(VALUE_PATHS.len())];
+                let inner = atom(rnd, subs);
+                let inner = if rnd(3) == 0 {
+                    format!("{inner} or {}", atom(rnd, subs))
+                } else {
+                    inner
+                };
+                if rnd(2) == 0 {
+                    format!("{attr}[{inner}]")
+                } else {
+                    format!("{attr}[{inner}].{}", atom(rnd, subs))
+                }
+            }
+            5 => format!("{} and {}", expr(rnd, depth - 1), expr(rnd, depth - 1)),
+            6 => format!("({} or {})", expr(rnd, depth - 1), expr(rnd, depth - 1)),
+            7 => format!("not ({})", expr(rnd, depth - 1)),
+            _ => format!("{} or {}", expr(rnd, depth - 1), expr(rnd, depth - 1)),
+        }
+    }
+    let schema = ResourceSchema::user();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let text = expr(&mut rnd, 3);
+        if parse_filter(&text).is_ok_and(|f| f.check(schema).is_ok()) {
+            out.push(text);
+        }
+    }
+    out
 }
 
 /// A throwaway PostgreSQL cluster (initdb + pg_ctl from the `postgresql` package), on a Unix socket in a temp
@@ -372,62 +560,55 @@ fn pg_literal(p: &SqlParam) -> (&'static str, String) {
     }
 }
 
-#[test]
-fn postgres_selects_what_memory_matches() {
-    if std::env::var("GATEHOUSE_INTEROP").as_deref() != Ok("1") {
-        eprintln!(
-            "skipping: set GATEHOUSE_INTEROP=1 to run PostgreSQL against in-memory evaluation"
-        );
-        return;
-    }
-    let pg = Postgres::start();
+/// Runs every filter through a throwaway PostgreSQL in one psql session; `n:ids` per filter.
+fn postgres_lines(pg: &Postgres, filters: &[String], users: &[Value]) -> String {
     let schema = ResourceSchema::user();
-    let users = users();
     let mut script = String::from(
         "CREATE TABLE scim_resources (id TEXT PRIMARY KEY, resource_type TEXT NOT NULL, data JSONB NOT NULL);\n",
     );
-    for u in &users {
+    for u in users {
         let data = u.to_string().replace('\'', "''");
         script.push_str(&format!(
             "INSERT INTO scim_resources VALUES ('{}', 'User', '{data}');\n",
             u["id"].as_str().unwrap()
         ));
     }
-    let mut expected = Vec::new();
-    for (n, text) in FILTERS.iter().enumerate() {
-        let f = parse_filter(text).unwrap();
-        let w = to_sql(&f, schema, Dialect::Postgres, 2).unwrap();
+    for (n, text) in filters.iter().enumerate() {
+        let w = to_sql(&parse_filter(text).unwrap(), schema, Dialect::Postgres, 2).unwrap();
         let (types, values): (Vec<_>, Vec<_>) =
             std::iter::once(pg_literal(&SqlParam::Text("User".into())))
                 .chain(w.params.iter().map(pg_literal))
                 .unzip();
         script.push_str(&format!(
             "PREPARE q{n}({}) AS SELECT {n} || ':' || coalesce(string_agg(r.id, ',' ORDER BY r.id), '') \
-             FROM scim_resources AS r WHERE r.resource_type = $1 AND ({});\nEXECUTE q{n}({});\n",
+             FROM scim_resources AS r WHERE r.resource_type = $1 AND ({});\nEXECUTE q{n}({});\nDEALLOCATE q{n};\n",
             types.join(", "),
             w.clause,
             values.join(", ")
         ));
-        let mut want: Vec<&str> = users
-            .iter()
-            .filter(|u| f.matches(u, schema))
-            .map(|u| u["id"].as_str().unwrap())
-            .collect();
-        want.sort_unstable();
-        expected.push(format!("{n}:{}", want.join(",")));
     }
     let (out, err) = pg.psql(&script);
     assert!(err.trim().is_empty(), "psql: {err}");
-    let got: Vec<&str> = out.lines().collect();
-    let mut failures = Vec::new();
-    for (n, want) in expected.iter().enumerate() {
-        if got.get(n) != Some(&want.as_str()) {
-            failures.push(format!(
-                "{}: postgres {:?}, memory {want:?}",
-                FILTERS[n],
-                got.get(n)
-            ));
-        }
+    out
+}
+
+#[test]
+fn postgres_selects_what_memory_matches() {
+    if !interop() {
+        return;
     }
-    assert!(failures.is_empty(), "{failures:#?}");
+    let pg = Postgres::start();
+    let users = users();
+    let mut filters: Vec<String> = FILTERS.iter().map(|f| (*f).to_owned()).collect();
+    let fixed = filters.len();
+    filters.extend(generated_filters(600));
+    let want = memory_lines(&filters, &users);
+    let got = postgres_lines(&pg, &filters, &users);
+    compare(
+        "postgres",
+        &filters[..fixed],
+        &got.lines().take(fixed).collect::<Vec<_>>().join("\n"),
+        &want[..fixed],
+    );
+    compare("postgres", &filters, &got, &want);
 }
