@@ -162,6 +162,14 @@ pub enum Error {
         /// The audiences of the restriction that failed (empty when there is no AudienceRestriction).
         found: Vec<String>,
     },
+    /// The `NameID` is qualified for another SP (`SPNameQualifier`): it is that SP's identifier of the user.
+    #[error("NameID SPNameQualifier is {found:?}, expected this SP's entity ID {expected:?}")]
+    NameIdQualifier {
+        /// This SP's entity ID.
+        expected: String,
+        /// The `SPNameQualifier` received.
+        found: String,
+    },
     /// `InResponseTo` names no request this SP has outstanding for this connection.
     #[error("InResponseTo {id:?} matches no outstanding request of this connection")]
     UnknownRequest {
@@ -239,6 +247,7 @@ impl Error {
             Self::Destination { .. }
             | Self::Recipient { .. }
             | Self::Audience { .. }
+            | Self::NameIdQualifier { .. }
             | Self::NotSigned
             | Self::AssertionNotSigned
             | Self::Status { .. }
@@ -267,7 +276,7 @@ impl Error {
                  Recipient URL and Destination URL\" checked; in Entra, set the \"Reply URL (Assertion Consumer \
                  Service URL)\"."
             }
-            Self::Audience { .. } => {
+            Self::Audience { .. } | Self::NameIdQualifier { .. } => {
                 "The assertion is meant for another SP. In Okta, set \"Audience URI (SP Entity ID)\" to this \
                  connection's SP entity ID exactly; in Entra, set \"Identifier (Entity ID)\"."
             }
@@ -335,6 +344,7 @@ impl Error {
             Self::Expired { .. } => "expired",
             Self::TooOld { .. } => "too_old",
             Self::Audience { .. } => "audience",
+            Self::NameIdQualifier { .. } => "name_id_qualifier",
             Self::UnknownRequest { .. } => "unknown_request",
             Self::Unsolicited => "unsolicited",
             Self::InResponseToMismatch { .. } => "in_response_to_mismatch",

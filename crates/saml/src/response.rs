@@ -516,9 +516,9 @@ impl Ctx<'_> {
         if let Some(q) = &name_id.sp_name_qualifier
             && q != &self.sp.entity_id
         {
-            return Err(Error::Audience {
+            return Err(Error::NameIdQualifier {
                 expected: self.sp.entity_id.clone(),
-                found: vec![format!("NameID SPNameQualifier {}", truncate(q, 200))],
+                found: truncate(q, 200),
             });
         }
         let (not_on_or_after, scd_in_response_to) = self.bearer(&subject)?;

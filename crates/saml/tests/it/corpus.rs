@@ -155,7 +155,7 @@ const EXCEPTIONS: &[(&str, Ours, &str)] = &[
     ),
     (
         "python3-saml extraction[5] wrong_spnamequalifier",
-        Ours::Reject("audience"),
+        Ours::Reject("name_id_qualifier"),
         "its NameID's SPNameQualifier (wrong-sp-entityid) names another SP; we refuse that as python3-saml's strict \
          mode does (strict_validation[33]), so the value is never handed out",
     ),
@@ -989,7 +989,7 @@ fn allowed_codes(why: &str) -> BTreeSet<&'static str> {
         ),
         (&["encryptedattribute"], &["unsupported"]),
         (&["nameid"], &["no_name_id"]),
-        (&["spnamequalifier"], &["audience"]),
+        (&["spnamequalifier"], &["name_id_qualifier"]),
         (&["malformed"], &["invalid_char", "not_utf8", "malformed"]),
         (&["unsupported"], &["unsupported_algorithm"]),
         (&["signedinfo but no"], &["signature_shape"]),

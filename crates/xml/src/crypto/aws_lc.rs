@@ -13,6 +13,16 @@ use crate::error::{Error, Result};
 
 pub(crate) struct AwsLc;
 
+/// aws-lc names its refusals tersely ("TooSmall"); say what an operator can do about them.
+fn rsa_private_key_error(e: aws_lc_rs::error::KeyRejected) -> Error {
+    let reason = match e.description_() {
+        "TooSmall" => "RSA key below 2048 bits; 2048 to 8192 are supported".to_owned(),
+        "TooLarge" => "RSA key above 8192 bits; 2048 to 8192 are supported".to_owned(),
+        other => format!("not a PKCS#8 RSA private key ({other})"),
+    };
+    invalid_key("private key", reason)
+}
+
 /// A pinned public key, pre-parsed for the algorithms IdPs use; others are parsed on use.
 #[derive(Clone)]
 pub(crate) struct PublicKey {
@@ -119,7 +129,7 @@ impl Provider for AwsLc {
     }
 
     fn signing_key(pkcs8_der: &[u8]) -> Result<Self::SigningKey> {
-        signature::RsaKeyPair::from_pkcs8(pkcs8_der).map_err(|e| invalid_key("private key", e))
+        signature::RsaKeyPair::from_pkcs8(pkcs8_der).map_err(rsa_private_key_error)
     }
 
     fn sign(key: &Self::SigningKey, alg: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>> {
