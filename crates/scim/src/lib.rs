@@ -117,12 +117,49 @@ pub mod fuzzing {
                 let _ = sql::to_sql(&f, ResourceSchema::user(), sql::Dialect::Sqlite, 1);
                 let _ = sql::to_sql(&f, ResourceSchema::user(), sql::Dialect::Postgres, 1);
             }
+            for key in [
+                "filter",
+                "sortBy",
+                "attributes",
+                "excludedAttributes",
+                "startIndex",
+                "count",
+            ] {
+                if let (Ok(q), Ok(r)) = (
+                    crate::list::ListQuery::from_query([(key, text)], 10, compat),
+                    crate::resource::Resource::from_value(user.clone()),
+                ) {
+                    let _ = q.run([&r], ResourceSchema::user());
+                }
+            }
         }
     }
 
     /// Reads `data` as a PatchOp body and applies it to a sample user and group in both modes; text that is
-    /// not JSON is parsed as a PATCH path. Must never panic; a failed PATCH must leave the resource unchanged.
+    /// not JSON is parsed as a PATCH path. The same bytes also go through the other request readers (resource
+    /// bodies for POST and PUT, SearchRequest, schema definitions). Must never panic; a failed PATCH must leave
+    /// the resource unchanged.
     pub fn patch(data: &[u8]) {
+        if let Ok(body) = crate::resource::parse_body(data) {
+            let now = chrono::DateTime::UNIX_EPOCH;
+            for compat in [Compatibility::Strict, Compatibility::Tolerant] {
+                for schema in [ResourceSchema::user(), ResourceSchema::group()] {
+                    if let Ok(r) = crate::resource::create(
+                        schema,
+                        body.clone(),
+                        compat,
+                        "x",
+                        Some("https://h/"),
+                        now,
+                    ) {
+                        let _ = crate::resource::replace(schema, &r, body.clone(), compat, now);
+                        let _ = crate::list::project(&r, schema, &[], &[]);
+                    }
+                }
+                let _ = crate::list::ListQuery::from_search_request(&body, 100, compat);
+            }
+            let _ = crate::schema::Schema::from_json(&body);
+        }
         for compat in [Compatibility::Strict, Compatibility::Tolerant] {
             match PatchRequest::from_slice(data, compat) {
                 Ok(req) => {
