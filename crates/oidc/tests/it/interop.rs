@@ -212,6 +212,25 @@ fn login_as(
     complete_login(http, conn, metadata, jwks, &pending, &callback, now)
 }
 
+/// The same login with the relying party's own calls (token, JWKS, userinfo) made through the reqwest adapter.
+#[cfg(feature = "reqwest")]
+fn login_through_reqwest(
+    conn: &OidcConnection,
+    metadata: &gatehouse_oidc::ProviderMetadata,
+    jwks: &mut JwksCache,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<gatehouse_oidc::LoginOutcome, Error> {
+    let rp = gatehouse_oidc::ReqwestBlocking::new().expect("reqwest client");
+    assert_eq!(
+        &fetch_metadata(&rp, &conn.issuer)?,
+        metadata,
+        "discovery through reqwest"
+    );
+    let (url, pending) = AuthorizationRequest::new(conn, metadata).build(now)?;
+    let callback = browse_to_callback(&LoopbackHttp::default(), url, conn.redirect_uri.as_str());
+    complete_login(&rp, conn, metadata, jwks, &pending, &callback, now)
+}
+
 #[test]
 fn node_oidc_provider_code_flow_userinfo_logout_and_key_rotation() {
     if std::env::var("GATEHOUSE_INTEROP").as_deref() != Ok("1") {
@@ -278,6 +297,13 @@ fn node_oidc_provider_code_flow_userinfo_logout_and_key_rotation() {
         "{}",
         String::from_utf8_lossy(&response.body)
     );
+
+    #[cfg(feature = "reqwest")]
+    {
+        let outcome =
+            login_through_reqwest(&conn, &metadata, &mut jwks, t0).expect("reqwest adapter");
+        assert_eq!(outcome.user.string_claim("email"), Some("ada@acme.test"));
+    }
 
     // client_secret_post with response_mode=form_post.
     let mut post = conn.clone();
