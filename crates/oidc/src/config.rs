@@ -52,6 +52,15 @@ impl Issuer {
         if url.query().is_some() || url.fragment().is_some() {
             return Err(bad("an issuer has no query or fragment"));
         }
+        let host = url.host_str().unwrap_or_default();
+        if [".okta.com", ".oktapreview.com", ".okta-emea.com"]
+            .iter()
+            .any(|d| host.ends_with(&format!("-admin{d}")))
+        {
+            return Err(bad(
+                "this is the Okta admin console domain; use the org domain without `-admin`",
+            ));
+        }
         let text = url.as_str().trim_end_matches('/').to_owned();
         Ok(Self(text))
     }
