@@ -1,0 +1,208 @@
+//! The Gatehouse reference login service: every flow of the Okta integration guide, end to end, composed from
+//! the Gatehouse crates on an embedded SQLite store.
+//!
+//! - `GET/POST /login`: email → home-realm discovery (the workspace's verified domains) → SAML AuthnRequest or
+//!   OIDC authorization request; with `iss` it is OIDC third-party-initiated login.
+//! - `GET/POST /login/callback`: OIDC code callback; SAML ACS (`POST ?connection=<name>`), SP- and IdP-initiated.
+//! - `GET /logout`, `GET /pem?cert=<connection>`, `GET /saml/metadata?connection=<connection>`, `GET /`.
+//! - `/settings/tokens`, `/settings/sso`: personal access tokens and connections (Enterprise plan only).
+//! - `/backend/scim/v2/`: the SCIM 2.0 server, bearer personal access tokens.
+//! - `/_demo-idp/`: with `--demo`, a built-in SAML and OIDC identity provider with a few demo users.
+//!
+//! State (outstanding SAML requests, OIDC state/nonce/PKCE, the replay cache, sessions, users) lives in the
+//! database, so the ACS works under browsers' SameSite defaults and several workers can share it.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), gatehouse_service::Error> {
+//! let config = gatehouse_service::Config::new("http://127.0.0.1:8080");
+//! let state = gatehouse_service::AppState::open(config, "/tmp/gatehouse.db", "/tmp/gatehouse.key", true).await?;
+//! let app = gatehouse_service::router(state);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.map_err(|e| gatehouse_service::Error::Config(e.to_string()))?;
+//! axum::serve(listener, app).await.map_err(|e| gatehouse_service::Error::Config(e.to_string()))?;
+//! # Ok(()) }
+//! ```
+
+pub mod cli;
+pub mod crypto;
+pub mod db;
+pub mod demo_idp;
+mod error;
+pub mod jit_store;
+pub mod login;
+pub mod model;
+
+pub mod settings;
+pub mod tokens;
+pub mod web;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use chrono::{DateTime, Utc};
+use sqlx::AnyPool;
+
+pub use error::{Error, Result};
+
+/// Public URLs and naming templates.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The app's base URL (`https://app.layer.ai`): landing page, SCIM, settings, post-logout target.
+    pub public_url: String,
+    /// The auth base URL (`https://auth.app.layer.ai`): login, callback/ACS, metadata, PEM.
+    pub auth_url: String,
+    /// SAML SP entity ID template; `{tenant}` and `{connection}` are replaced.
+    pub entity_id_template: String,
+    /// The `{tenant}` of the template.
+    pub tenant: String,
+    /// Session lifetime in seconds.
+    pub session_ttl_secs: i64,
+}
+
+impl Config {
+    /// One base URL for both sides, the guide's entity ID template and tenant `gatehouse`.
+    #[must_use]
+    pub fn new(public_url: &str) -> Self {
+        let url = public_url.trim_end_matches('/').to_owned();
+        Self {
+            auth_url: url.clone(),
+            public_url: url,
+            entity_id_template: "urn:auth0:{tenant}:{connection}".to_owned(),
+            tenant: "gatehouse".to_owned(),
+            session_ttl_secs: 8 * 3600,
+        }
+    }
+
+    /// Cookies get `Secure` when the app is served over https.
+    #[must_use]
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Cached discovery document and JWKS of an OIDC connection.
+pub(crate) type OidcCache =
+    HashMap<String, (gatehouse_oidc::ProviderMetadata, gatehouse_oidc::JwksCache)>;
+
+/// Shared state of the service: cheap to clone, `Send + Sync`.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: AnyPool,
+    /// URLs and templates.
+    pub config: Arc<Config>,
+    /// Encrypts secrets at rest.
+    pub key: Arc<crypto::MasterKey>,
+    /// Outgoing HTTP (OIDC discovery, JWKS, token, userinfo): no redirects, 10 s timeout.
+    pub http: reqwest::Client,
+    pub(crate) oidc_cache: Arc<Mutex<OidcCache>>,
+    /// The built-in demo IdP, when mounted.
+    pub demo: Option<Arc<demo_idp::DemoIdp>>,
+    clock: Option<Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens (creating and migrating) the database and the master key file (created when `create_key`).
+    pub async fn open(
+        config: Config,
+        database: &str,
+        master_key_file: &str,
+        create_key: bool,
+    ) -> Result<Self> {
+        let key =
+            crypto::MasterKey::load_or_create(std::path::Path::new(master_key_file), create_key)?;
+        let pool = db::open(database).await?;
+        Self::with_parts(config, pool, key)
+    }
+
+    /// From an open pool and key.
+    pub fn with_parts(config: Config, pool: AnyPool, key: crypto::MasterKey) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            pool,
+            config: Arc::new(config),
+            key: Arc::new(key),
+            http,
+            oidc_cache: Arc::new(Mutex::new(HashMap::new())),
+            demo: None,
+            clock: None,
+        })
+    }
+
+    /// Replaces the clock (tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Now.
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.as_ref().map_or_else(Utc::now, |c| c())
+    }
+
+    /// `<auth-url>/login/callback`: the OIDC redirect URI.
+    #[must_use]
+    pub fn callback_url(&self) -> String {
+        format!("{}/login/callback", self.config.auth_url)
+    }
+
+    /// The ACS URL of a SAML connection.
+    #[must_use]
+    pub fn acs_url(&self, connection: &str) -> String {
+        format!(
+            "{}/login/callback?connection={connection}",
+            self.config.auth_url
+        )
+    }
+
+    /// The SP entity ID of a SAML connection, from the template.
+    #[must_use]
+    pub fn sp_entity_id(&self, connection: &str) -> String {
+        self.config
+            .entity_id_template
+            .replace("{tenant}", &self.config.tenant)
+            .replace("{connection}", connection)
+    }
+}
+
+/// The whole application: login, settings, SCIM and (when [`AppState::demo`] is set) the demo IdP.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .merge(login::routes())
+        .merge(settings::routes());
+    if state.demo.is_some() {
+        app = app.nest("/_demo-idp", demo_idp::routes());
+    }
+    app.layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
+        .with_state(state)
+}
+
+/// Spawns the periodic sweep of expired rows (every minute).
+pub fn spawn_sweeper(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match db::sweep(&state.pool, state.now().timestamp()).await {
+                Ok(n) if n > 0 => tracing::debug!(rows = n, "swept expired rows"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "sweep failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,1043 @@
+//! The guide's login routes: `/login` (home-realm discovery, SP-initiated SAML and OIDC, OIDC third-party-initiated
+//! login), `/login/callback` (OIDC code callback and SAML ACS), `/logout`, `/pem`, `/saml/metadata` and `/`.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use gatehouse_jit::{
+    Claims, ConnectionId, Decision, IdpKind, Mapping, Policy, Role, RoleMapping, RoleRule, Rule,
+    ScimKey,
+};
+use gatehouse_oidc::{
+    AllowedOrigins, AuthorizationRequest, Callback, HttpResponse, IdToken, InitiateLogin,
+    JwksCache, OidcConnection, PendingLogin, ProviderMetadata, RefetchDecision, TokenResponse,
+    VerifiedIdToken, execute_async,
+};
+use gatehouse_saml::{Outgoing, PendingRequest, RequestOptions};
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use crate::AppState;
+use crate::error::{Error, Result};
+use crate::model::{self, Connection, Kind, Workspace};
+use crate::web::{self, Refusal, esc, page};
+
+/// The group whose members get the `admin` role (may manage tokens and connections).
+pub const ADMIN_GROUP: &str = "gatehouse-admins";
+
+/// Login routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(landing))
+        .route("/login", get(login_get).post(login_post))
+        .route("/login/callback", get(callback_get).post(callback_post))
+        .route("/logout", get(logout))
+        .route("/pem", get(pem))
+        .route("/saml/metadata", get(saml_metadata))
+}
+
+fn form_map(body: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match landing_inner(&state, &headers).await {
+        Ok(r) => r,
+        Err(e) => web::error_page(&e),
+    }
+}
+
+async fn landing_inner(state: &AppState, headers: &HeaderMap) -> Result<Response> {
+    let demo = if state.demo.is_some() {
+        "<p>Demo mode: the built-in identity provider lives at <a href=\"/_demo-idp/\">/_demo-idp/</a> \
+         (IdP-initiated SAML and third-party-initiated OIDC launch from there).</p>"
+    } else {
+        ""
+    };
+    let Some(session) = web::current_session(state, headers).await? else {
+        let body = format!(
+            "<p>You are not signed in.</p><p><a href=\"/login\">Sign in with SSO</a></p>{demo}"
+        );
+        return Ok(page("Gatehouse", &body).into_response());
+    };
+    let ws = model::workspace_by_id(state, &session.workspace_id).await?;
+    let user = crate::jit_store::user(state, &session.workspace_id, &session.user_id).await?;
+    let (Some(ws), Some(user)) = (ws, user) else {
+        return Ok(page("Gatehouse", "<p>Your session refers to an account that no longer exists. <a href=\"/logout\">Sign out</a></p>").into_response());
+    };
+    let how = match session.method.as_str() {
+        "saml-sp" => "SAML, started here (SP-initiated)",
+        "saml-idp" => "SAML, started at the identity provider (IdP-initiated)",
+        "oidc" => "OpenID Connect, authorization code flow with PKCE",
+        "oidc-third-party" => {
+            "OpenID Connect, started at the identity provider (third-party-initiated login)"
+        }
+        other => other,
+    };
+    let body = format!(
+        "<p>Signed in as <strong>{}</strong> ({})</p><table>\
+         <tr><th>Workspace</th><td>{} ({} plan)</td></tr>\
+         <tr><th>Connection</th><td>{}</td></tr><tr><th>How</th><td>{}</td></tr>\
+         <tr><th>Role</th><td>{}</td></tr><tr><th>Provisioned by</th><td>{}</td></tr></table>\
+         <p><a href=\"/settings/tokens\">Personal access tokens</a> · <a href=\"/settings/sso\">SSO connections</a> · \
+         <a href=\"/logout\">Sign out</a></p>{demo}",
+        esc(user.display_name.as_deref().unwrap_or("(no name)")),
+        esc(user.email.as_deref().unwrap_or("no email")),
+        esc(&ws.name),
+        esc(&ws.plan),
+        esc(&session.connection),
+        esc(how),
+        esc(user.role.as_deref().unwrap_or("member")),
+        esc(&user.provisioned_by),
+    );
+    Ok(page("Welcome", &body).into_response())
+}
+
+fn login_form(csrf: &str, email: &str, note: &str) -> String {
+    format!(
+        "{note}<form method=\"post\" action=\"/login\">{}<label>Work email <input type=\"email\" name=\"email\" value=\"{}\" required autofocus></label> \
+         <button type=\"submit\">Continue</button></form>",
+        web::csrf_input(csrf),
+        esc(email)
+    )
+}
+
+async fn login_get(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if form_map(query.as_bytes()).contains_key("iss") {
+        return third_party_login(&state, query.as_bytes()).await;
+    }
+    let (csrf, cookie) = match web::csrf_token(&state, &headers) {
+        Ok(v) => v,
+        Err(e) => return web::error_page(&e),
+    };
+    let params = form_map(query.as_bytes());
+    let email = params.get("login_hint").map_or("", String::as_str);
+    web::with_cookie(
+        page("Sign in", &login_form(&csrf, email, "")).into_response(),
+        cookie,
+    )
+}
+
+async fn login_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = form_map(&body);
+    if form.contains_key("iss") {
+        // Third-party-initiated login (OIDC Core §4) may arrive as a POST from the IdP: no CSRF token, and
+        // none is needed, since it only starts a fresh login.
+        return third_party_login(&state, &body).await;
+    }
+    if !web::csrf_ok(&headers, form.get("csrf").map(String::as_str)) {
+        return (
+            StatusCode::FORBIDDEN,
+            page(
+                "Sign in",
+                "<p>The form expired. <a href=\"/login\">Try again</a>.</p>",
+            ),
+        )
+            .into_response();
+    }
+    let email = form.get("email").map_or("", |e| e.trim());
+    let return_to = form
+        .get("return_to")
+        .and_then(|t| web::safe_return_to(&state, t));
+    match discover(&state, email).await {
+        Ok(Discovery::Unknown) => {
+            let csrf = form.get("csrf").cloned().unwrap_or_default();
+            let note = format!(
+                "<p class=\"hint\">No workspace has set up single sign-on for <strong>{}</strong>. Check the address, or ask your administrator.</p>",
+                esc(email)
+            );
+            (
+                StatusCode::NOT_FOUND,
+                page("Sign in", &login_form(&csrf, email, &note)),
+            )
+                .into_response()
+        }
+        Ok(Discovery::NotEnterprise(ws)) => {
+            Refusal::new(
+                "plan",
+                "Single sign-on is not available",
+                format!(
+                    "Workspace {} is on the {} plan; single sign-on needs the Enterprise plan.",
+                    ws.name, ws.plan
+                ),
+                Some("subscribe the workspace to the Enterprise plan in its plan settings".into()),
+            )
+            .respond(&state, Some(&ws.id), None)
+            .await
+        }
+        Ok(Discovery::Found(ws, conns)) => {
+            let chosen = match form.get("connection") {
+                Some(name) => conns.iter().find(|c| &c.name == name),
+                None if conns.len() == 1 => conns.first(),
+                None => None,
+            };
+            match chosen {
+                Some(conn) => start(&state, &ws, conn, Some(email), return_to).await,
+                None if conns.is_empty() => {
+                    Refusal::new(
+                        "no-connection",
+                        "Single sign-on is not set up",
+                        format!("Workspace {} has no SSO connection yet.", ws.name),
+                        Some("add a SAML or OIDC connection under /settings/sso".into()),
+                    )
+                    .respond(&state, Some(&ws.id), None)
+                    .await
+                }
+                None => {
+                    let csrf = form.get("csrf").cloned().unwrap_or_default();
+                    let mut body = format!(
+                        "<p>Workspace <strong>{}</strong> has several sign-in options:</p>",
+                        esc(&ws.name)
+                    );
+                    for c in &conns {
+                        body.push_str(&format!(
+                            "<form method=\"post\" action=\"/login\">{}<input type=\"hidden\" name=\"email\" value=\"{}\">\
+                             <input type=\"hidden\" name=\"connection\" value=\"{}\"><button type=\"submit\">Continue with {} ({})</button></form>",
+                            web::csrf_input(&csrf),
+                            esc(email),
+                            esc(&c.name),
+                            esc(&c.name),
+                            c.kind_str().to_uppercase()
+                        ));
+                    }
+                    page("Choose how to sign in", &body).into_response()
+                }
+            }
+        }
+        Err(e) => web::error_page(&e),
+    }
+}
+
+enum Discovery {
+    Unknown,
+    NotEnterprise(Workspace),
+    Found(Workspace, Vec<Connection>),
+}
+
+async fn discover(state: &AppState, email: &str) -> Result<Discovery> {
+    let Some(ws) = model::workspace_for_email(state, email).await? else {
+        return Ok(Discovery::Unknown);
+    };
+    if !ws.is_enterprise() {
+        return Ok(Discovery::NotEnterprise(ws));
+    }
+    let conns = model::connections_of(state, &ws.id).await?;
+    Ok(Discovery::Found(ws, conns))
+}
+
+/// Starts an SP-initiated login on `conn`.
+async fn start(
+    state: &AppState,
+    ws: &Workspace,
+    conn: &Connection,
+    login_hint: Option<&str>,
+    return_to: Option<String>,
+) -> Response {
+    let result = match conn.kind {
+        Kind::Saml => start_saml(state, conn, return_to).await,
+        Kind::Oidc => start_oidc(state, conn, login_hint, return_to, false).await,
+    };
+    match result {
+        Ok(r) => r,
+        Err(LoginError::Refused(r)) => r.respond(state, Some(&ws.id), Some(&conn.name)).await,
+        Err(LoginError::Internal(e)) => {
+            Refusal::internal(&e)
+                .respond(state, Some(&ws.id), Some(&conn.name))
+                .await
+        }
+    }
+}
+
+/// Why a login step stopped.
+enum LoginError {
+    Refused(Refusal),
+    Internal(Error),
+}
+
+impl From<Error> for LoginError {
+    fn from(e: Error) -> Self {
+        Self::Internal(e)
+    }
+}
+
+impl From<sqlx::Error> for LoginError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<gatehouse_saml::Error> for LoginError {
+    fn from(e: gatehouse_saml::Error) -> Self {
+        Self::Refused(Refusal::saml(&e))
+    }
+}
+
+impl From<gatehouse_oidc::Error> for LoginError {
+    fn from(e: gatehouse_oidc::Error) -> Self {
+        Self::Refused(Refusal::oidc(&e))
+    }
+}
+
+async fn start_saml(
+    state: &AppState,
+    conn: &Connection,
+    return_to: Option<String>,
+) -> Result<Response, LoginError> {
+    let settings = conn.saml_settings()?;
+    let sp = model::saml_sp(state, conn, &settings)?;
+    let now = state.now();
+    let request = gatehouse_saml::authn_request(
+        &sp,
+        &settings.idp,
+        &conn.name,
+        now,
+        &RequestOptions::default(),
+    )?;
+    let pending = request.pending();
+    sqlx::query("INSERT INTO saml_requests (id, connection, return_to, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&pending.id)
+        .bind(&conn.name)
+        .bind(return_to)
+        .bind(pending.issued_at.timestamp())
+        .bind(pending.expires_at.timestamp())
+        .execute(&state.pool)
+        .await?;
+    Ok(match request.encode(&sp, None)? {
+        Outgoing::Redirect(url) => web::see_other(&url),
+        Outgoing::PostForm(html) => Html(html).into_response(),
+    })
+}
+
+/// What `oidc_pending.sealed` holds.
+#[derive(Serialize, Deserialize)]
+struct StoredLogin {
+    pending: PendingLogin,
+    third_party: bool,
+}
+
+async fn start_oidc(
+    state: &AppState,
+    conn: &Connection,
+    login_hint: Option<&str>,
+    return_to: Option<String>,
+    third_party: bool,
+) -> Result<Response, LoginError> {
+    let oidc = model::oidc_connection(state, conn)?;
+    let metadata = metadata(state, &conn.name, &oidc).await?;
+    let mut request = AuthorizationRequest::new(&oidc, &metadata);
+    if let Some(hint) = login_hint.filter(|h| !h.is_empty()) {
+        request = request.login_hint(hint);
+    }
+    if let Some(target) = &return_to {
+        request = request.return_to(target);
+    }
+    let (url, pending) = request.build(state.now())?;
+    store_pending(state, conn, &oidc, pending, third_party).await?;
+    Ok(web::see_other(url.as_str()))
+}
+
+async fn store_pending(
+    state: &AppState,
+    conn: &Connection,
+    oidc: &OidcConnection,
+    pending: PendingLogin,
+    third_party: bool,
+) -> Result<()> {
+    let state_value = pending.state().to_owned();
+    let stored = serde_json::to_vec(&StoredLogin {
+        pending,
+        third_party,
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let sealed = state.key.seal("oidc-pending", &stored)?;
+    sqlx::query(
+        "INSERT INTO oidc_pending (state, connection, sealed, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(state_value)
+    .bind(&conn.name)
+    .bind(sealed)
+    .bind(state.now().timestamp() + oidc.pending_login_ttl_secs)
+    .execute(&state.pool)
+    .await?;
+    Ok(())
+}
+
+async fn http(
+    state: &AppState,
+    request: gatehouse_oidc::HttpRequest,
+    what: &'static str,
+) -> Result<HttpResponse, LoginError> {
+    execute_async(&state.http, request).await.map_err(|detail| {
+        LoginError::Refused(Refusal::oidc(&gatehouse_oidc::Error::Http { what, detail }))
+    })
+}
+
+/// The provider metadata of a connection (fetched once, then cached).
+async fn metadata(
+    state: &AppState,
+    name: &str,
+    oidc: &OidcConnection,
+) -> Result<ProviderMetadata, LoginError> {
+    if let Ok(cache) = state.oidc_cache.lock()
+        && let Some((md, _)) = cache.get(name)
+        && md.issuer() == &oidc.issuer
+    {
+        return Ok(md.clone());
+    }
+    let response = http(
+        state,
+        gatehouse_oidc::discovery_request(&oidc.issuer)?,
+        "discovery",
+    )
+    .await?;
+    if response.status != 200 {
+        return Err(gatehouse_oidc::Error::HttpStatus {
+            what: "discovery",
+            status: response.status,
+        }
+        .into());
+    }
+    let md = ProviderMetadata::parse(&response.body, &oidc.issuer)?;
+    if let Ok(mut cache) = state.oidc_cache.lock() {
+        cache.insert(
+            name.to_owned(),
+            (md.clone(), JwksCache::for_connection(oidc)),
+        );
+    }
+    Ok(md)
+}
+
+async fn refresh_jwks(
+    state: &AppState,
+    name: &str,
+    md: &ProviderMetadata,
+) -> Result<JwksCache, LoginError> {
+    let now = state.now();
+    let response = http(state, gatehouse_oidc::jwks_request(md), "jwks_uri").await;
+    let mut jwks = state
+        .oidc_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(name).map(|(_, j)| j.clone()))
+        .unwrap_or_else(|| JwksCache::new(60));
+    match response {
+        Ok(r) if r.status == 200 => jwks.update(&r.body, r.header("cache-control"), now)?,
+        Ok(r) => {
+            jwks.record_failed_fetch(now);
+            return Err(gatehouse_oidc::Error::HttpStatus {
+                what: "jwks_uri",
+                status: r.status,
+            }
+            .into());
+        }
+        Err(e) => {
+            jwks.record_failed_fetch(now);
+            return Err(e);
+        }
+    }
+    if let Ok(mut cache) = state.oidc_cache.lock()
+        && let Some(entry) = cache.get_mut(name)
+    {
+        entry.1 = jwks.clone();
+    }
+    Ok(jwks)
+}
+
+async fn jwks(
+    state: &AppState,
+    name: &str,
+    md: &ProviderMetadata,
+) -> Result<JwksCache, LoginError> {
+    let held = state
+        .oidc_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(name).map(|(_, j)| j.clone()));
+    match held {
+        Some(j) if !j.is_empty() && !j.needs_refresh(state.now()) => Ok(j),
+        _ => refresh_jwks(state, name, md).await,
+    }
+}
+
+async fn third_party_login(state: &AppState, params: &[u8]) -> Response {
+    let initiate = match InitiateLogin::parse(params) {
+        Ok(i) => i,
+        Err(e) => {
+            return Refusal::oidc(&e)
+                .status(StatusCode::BAD_REQUEST)
+                .respond(state, None, None)
+                .await;
+        }
+    };
+    let result = async {
+        let conns = model::oidc_connections(state).await?;
+        let mut built = Vec::new();
+        for c in conns {
+            let oidc = model::oidc_connection(state, &c)?;
+            built.push((c, oidc));
+        }
+        let found = initiate.find_connection(built.iter().map(|(_, o)| o))?;
+        let Some((conn, oidc)) = built.iter().find(|(_, o)| std::ptr::eq(o, found)) else {
+            return Err(LoginError::Internal(Error::Internal(
+                "connection vanished".into(),
+            )));
+        };
+        let ws = model::workspace_by_id(state, &conn.workspace_id)
+            .await?
+            .ok_or_else(|| Error::NotFound("workspace".into()))?;
+        if !ws.is_enterprise() {
+            return Err(LoginError::Refused(Refusal::new(
+                "plan",
+                "Single sign-on is not available",
+                format!("Workspace {} is not on the Enterprise plan.", ws.name),
+                None,
+            )));
+        }
+        let md = metadata(state, &conn.name, oidc).await?;
+        let allowed = AllowedOrigins::new([
+            state.config.public_url.as_str(),
+            state.config.auth_url.as_str(),
+        ])?;
+        let (url, pending) = initiate
+            .authorization_request(oidc, &md, &allowed)?
+            .build(state.now())?;
+        store_pending(state, conn, oidc, pending, true).await?;
+        Ok::<_, LoginError>(web::see_other(url.as_str()))
+    }
+    .await;
+    match result {
+        Ok(r) => r,
+        Err(LoginError::Refused(r)) => r.respond(state, None, None).await,
+        Err(LoginError::Internal(e)) => Refusal::internal(&e).respond(state, None, None).await,
+    }
+}
+
+async fn callback_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    if form_map(query.as_bytes()).contains_key("connection") {
+        return Refusal::new(
+            "saml:binding",
+            "Sign-in failed",
+            "The SAML response must be posted (HTTP-POST binding).",
+            Some("Okta: the Single sign-on URL must be used with the HTTP-POST binding".into()),
+        )
+        .status(StatusCode::METHOD_NOT_ALLOWED)
+        .respond(&state, None, None)
+        .await;
+    }
+    match Callback::from_query(&query) {
+        Ok(cb) => oidc_callback(&state, &cb).await,
+        Err(e) => {
+            Refusal::oidc(&e)
+                .status(StatusCode::BAD_REQUEST)
+                .respond(&state, None, None)
+                .await
+        }
+    }
+}
+
+async fn callback_post(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let params = form_map(query.unwrap_or_default().as_bytes());
+    if let Some(connection) = params.get("connection") {
+        return saml_acs(&state, connection, &body).await;
+    }
+    match Callback::from_form_post(&body) {
+        Ok(cb) => oidc_callback(&state, &cb).await,
+        Err(e) => {
+            Refusal::oidc(&e)
+                .status(StatusCode::BAD_REQUEST)
+                .respond(&state, None, None)
+                .await
+        }
+    }
+}
+
+async fn saml_acs(state: &AppState, connection: &str, body: &[u8]) -> Response {
+    let conn = match model::connection_by_name(state, connection).await {
+        Ok(Some(c)) if c.kind == Kind::Saml => c,
+        Ok(_) => {
+            return Refusal::new(
+                "saml:unknown-connection",
+                "Sign-in failed",
+                format!("There is no SAML connection named {connection:?}."),
+                Some("Okta: check the connection name in the Single sign-on URL".into()),
+            )
+            .status(StatusCode::NOT_FOUND)
+            .respond(state, None, None)
+            .await;
+        }
+        Err(e) => return Refusal::internal(&e).respond(state, None, None).await,
+    };
+    let ws_id = conn.workspace_id.clone();
+    match saml_acs_inner(state, &conn, body).await {
+        Ok(r) => r,
+        Err(LoginError::Refused(r)) => r.respond(state, Some(&ws_id), Some(&conn.name)).await,
+        Err(LoginError::Internal(e)) => {
+            Refusal::internal(&e)
+                .respond(state, Some(&ws_id), Some(&conn.name))
+                .await
+        }
+    }
+}
+
+async fn saml_acs_inner(
+    state: &AppState,
+    conn: &Connection,
+    body: &[u8],
+) -> Result<Response, LoginError> {
+    let ws = enterprise_workspace(state, conn).await?;
+    let form = form_map(body);
+    let Some(posted) = form.get("SAMLResponse") else {
+        return Err(LoginError::Refused(
+            Refusal::new(
+                "saml:missing-response",
+                "Sign-in failed",
+                "The request carries no SAMLResponse.",
+                None,
+            )
+            .status(StatusCode::BAD_REQUEST),
+        ));
+    };
+    let settings = conn.saml_settings()?;
+    let sp = model::saml_sp(state, conn, &settings)?;
+    let now = state.now();
+    let xml = gatehouse_saml::decode_form_value(posted)?;
+    let checked = gatehouse_saml::check_response(&sp, &settings.idp, &xml, now)?;
+    // Consume the outstanding request (atomically: of two posts of one response, one finds it).
+    let mut return_to = None;
+    let pending = match checked.in_response_to() {
+        Some(id) => {
+            let row = sqlx::query("DELETE FROM saml_requests WHERE id = $1 RETURNING connection, return_to, issued_at, expires_at")
+                .bind(id)
+                .fetch_optional(&state.pool)
+                .await?;
+            match row {
+                Some(r) => {
+                    return_to = r.try_get::<Option<String>, _>("return_to")?;
+                    Some(PendingRequest {
+                        id: id.to_owned(),
+                        connection: r.try_get("connection")?,
+                        issued_at: chrono::DateTime::from_timestamp(r.try_get("issued_at")?, 0)
+                            .unwrap_or_default(),
+                        expires_at: chrono::DateTime::from_timestamp(r.try_get("expires_at")?, 0)
+                            .unwrap_or_default(),
+                    })
+                }
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let solicited = checked.in_response_to().is_some();
+    let fresh = sqlx::query(
+        "INSERT INTO replay_cache (key, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_cache.expires_at <= $3",
+    )
+    .bind(format!("saml\n{}", checked.replay_key()))
+    .bind(checked.replay_expires_at().timestamp())
+    .bind(now.timestamp())
+    .execute(&state.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    let assertion = checked.finish(&conn.name, pending, fresh, now)?;
+    let mut claims = Claims::saml(
+        ConnectionId::new(&conn.name),
+        Some(assertion.name_id().value.clone()),
+    );
+    for attribute in assertion.attributes() {
+        claims.add(attribute.name.clone(), attribute.values.iter().cloned());
+    }
+    if return_to.is_none()
+        && !solicited
+        && let Some(relay) = form.get("RelayState")
+    {
+        // IdP-initiated: RelayState may name a page of the app; followed only when same-origin.
+        return_to = web::safe_return_to(state, relay);
+    }
+    let mut mapping = Mapping::okta_saml();
+    mapping.groups = Some("groups".to_owned());
+    let method = if solicited { "saml-sp" } else { "saml-idp" };
+    complete(state, &ws, conn, &claims, &mapping, method, None, return_to).await
+}
+
+async fn enterprise_workspace(
+    state: &AppState,
+    conn: &Connection,
+) -> Result<Workspace, LoginError> {
+    let ws = model::workspace_by_id(state, &conn.workspace_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("workspace".into()))?;
+    if !ws.is_enterprise() {
+        return Err(LoginError::Refused(Refusal::new(
+            "plan",
+            "Single sign-on is not available",
+            format!(
+                "Workspace {} is on the {} plan; single sign-on needs the Enterprise plan.",
+                ws.name, ws.plan
+            ),
+            Some("subscribe the workspace to the Enterprise plan in its plan settings".into()),
+        )));
+    }
+    Ok(ws)
+}
+
+/// The JIT policy of a connection: the workspace's verified domains are trusted for linking, SCIM users are matched
+/// by externalId, userName, then verified email; members of [`ADMIN_GROUP`] get the `admin` role.
+pub async fn policy_for(state: &AppState, ws: &Workspace, conn: &Connection) -> Result<Policy> {
+    let mut policy = Policy::new(ConnectionId::new(&conn.name));
+    for d in model::verified_domains(state, &ws.id).await? {
+        if let Ok(domain) = gatehouse_jit::Domain::parse(&d) {
+            policy.verified_domains.insert(domain);
+        }
+    }
+    policy.email_linking = gatehouse_jit::EmailLinking::ToAnyAccount;
+    policy.scim_match = vec![ScimKey::ExternalId, ScimKey::UserName, ScimKey::Email];
+    policy.roles = Some(RoleMapping {
+        rules: vec![RoleRule {
+            group: ADMIN_GROUP.to_owned(),
+            role: Role::new("admin"),
+        }],
+        default: Role::new("member"),
+    });
+    Ok(policy)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn complete(
+    state: &AppState,
+    ws: &Workspace,
+    conn: &Connection,
+    claims: &Claims,
+    mapping: &Mapping,
+    method: &str,
+    id_token: Option<&str>,
+    return_to: Option<String>,
+) -> Result<Response, LoginError> {
+    let identity = mapping.map(claims).map_err(|e| {
+        LoginError::Refused(Refusal::new(
+            "jit:claims",
+            "Sign-in failed",
+            e.to_string(),
+            e.admin_hint(),
+        ))
+    })?;
+    let policy = policy_for(state, ws, conn).await?;
+    let (decision, user) =
+        match crate::jit_store::provision(state, &ws.id, &identity, &policy).await {
+            Ok(v) => v,
+            Err(Error::Invalid(msg)) => {
+                return Err(LoginError::Refused(
+                    Refusal::new("jit:conflict", "Sign-in failed", msg, None)
+                        .status(StatusCode::CONFLICT),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let Some(user_id) = user else {
+        let rule = decision.rule();
+        let (title, message) = match rule {
+            Rule::ScimDeactivated | Rule::AccountDeactivated => (
+                "Account deactivated",
+                "Your account was deactivated by your administrator.".to_owned(),
+            ),
+            _ => ("Sign-in refused", rule.description().to_owned()),
+        };
+        return Err(LoginError::Refused(Refusal::new(
+            format!("jit:{}", rule.code()),
+            title,
+            message,
+            rule.admin_hint().map(str::to_owned),
+        )));
+    };
+    let what = match &decision {
+        Decision::Create { .. } => "created",
+        Decision::Link { .. } => "linked",
+        Decision::Update { .. } => "updated",
+        _ => "signed-in",
+    };
+    web::audit(
+        state,
+        Some(&ws.id),
+        Some(&conn.name),
+        "signed-in",
+        &format!("{method}; jit:{} ({what})", decision.rule().code()),
+    )
+    .await;
+    let cookie = web::create_session(state, &ws.id, &user_id, &conn.name, method, id_token).await?;
+    let target = return_to
+        .and_then(|t| web::safe_return_to(state, &t))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = web::see_other(&target);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+async fn oidc_callback(state: &AppState, cb: &Callback) -> Response {
+    let Some(state_value) = cb.state() else {
+        let e = gatehouse_oidc::Error::MissingParameter { name: "state" };
+        let refusal = cb.error().map_or_else(
+            || Refusal::oidc(&e),
+            |err| {
+                Refusal::new(
+                    "oidc:idp-error",
+                    "Sign-in failed",
+                    format!("The identity provider answered {err}."),
+                    None,
+                )
+            },
+        );
+        return refusal
+            .status(StatusCode::BAD_REQUEST)
+            .respond(state, None, None)
+            .await;
+    };
+    let row = sqlx::query(
+        "DELETE FROM oidc_pending WHERE state = $1 RETURNING connection, sealed, expires_at",
+    )
+    .bind(state_value)
+    .fetch_optional(&state.pool)
+    .await;
+    let (conn_name, sealed) = match row {
+        Ok(Some(r)) => (
+            r.try_get::<String, _>("connection").unwrap_or_default(),
+            r.try_get::<String, _>("sealed").unwrap_or_default(),
+        ),
+        Ok(None) => {
+            return Refusal::oidc(&gatehouse_oidc::Error::StateMismatch)
+                .status(StatusCode::BAD_REQUEST)
+                .respond(state, None, None)
+                .await;
+        }
+        Err(e) => {
+            return Refusal::internal(&e.into())
+                .respond(state, None, None)
+                .await;
+        }
+    };
+    let conn = match model::connection_by_name(state, &conn_name).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return Refusal::new(
+                "oidc:connection-removed",
+                "Sign-in failed",
+                "The connection was removed during sign-in.",
+                None,
+            )
+            .respond(state, None, Some(&conn_name))
+            .await;
+        }
+        Err(e) => {
+            return Refusal::internal(&e)
+                .respond(state, None, Some(&conn_name))
+                .await;
+        }
+    };
+    match oidc_callback_inner(state, &conn, &sealed, cb).await {
+        Ok(r) => r,
+        Err(LoginError::Refused(r)) => {
+            r.respond(state, Some(&conn.workspace_id), Some(&conn.name))
+                .await
+        }
+        Err(LoginError::Internal(e)) => {
+            Refusal::internal(&e)
+                .respond(state, Some(&conn.workspace_id), Some(&conn.name))
+                .await
+        }
+    }
+}
+
+async fn oidc_callback_inner(
+    state: &AppState,
+    conn: &Connection,
+    sealed: &str,
+    cb: &Callback,
+) -> Result<Response, LoginError> {
+    let ws = enterprise_workspace(state, conn).await?;
+    let stored: StoredLogin = serde_json::from_slice(&state.key.open("oidc-pending", sealed)?)
+        .map_err(|e| Error::Internal(format!("pending login: {e}")))?;
+    let pending = stored.pending;
+    let oidc = model::oidc_connection(state, conn)?;
+    let now = state.now();
+    if pending.issuer() != &oidc.issuer {
+        return Err(gatehouse_oidc::Error::IssuerMismatch {
+            what: "pending login",
+            expected: oidc.issuer.as_str().to_owned(),
+            received: pending.issuer().as_str().to_owned(),
+        }
+        .into());
+    }
+    if pending.is_expired(now, oidc.pending_login_ttl_secs) {
+        return Err(gatehouse_oidc::Error::LoginExpired {
+            created_at: pending.created_at(),
+            now,
+            ttl_secs: oidc.pending_login_ttl_secs,
+        }
+        .into());
+    }
+    let md = metadata(state, &conn.name, &oidc).await?;
+    let code = pending.accept_callback(cb, &md)?;
+    let response = http(
+        state,
+        gatehouse_oidc::token_request(&oidc, &md, &pending, &code, now)?,
+        "token endpoint",
+    )
+    .await?;
+    let tokens = TokenResponse::parse(&response)?;
+    let checks = pending.id_token_checks(Some(&tokens.access_token), Some(&code));
+    let mut keys = jwks(state, &conn.name, &md).await?;
+    let verified =
+        match VerifiedIdToken::verify(tokens.id_token.clone(), &oidc, &keys, &checks, now) {
+            Err(
+                gatehouse_oidc::Error::UnknownKeyId {
+                    refetch: RefetchDecision::Refetch,
+                    ..
+                }
+                | gatehouse_oidc::Error::NoKeyForAlgorithm {
+                    refetch: RefetchDecision::Refetch,
+                    ..
+                },
+            ) => {
+                keys = refresh_jwks(state, &conn.name, &md).await?;
+                VerifiedIdToken::verify(tokens.id_token.clone(), &oidc, &keys, &checks, now)?
+            }
+            other => other?,
+        };
+    let user = match md.userinfo_endpoint() {
+        Some(_) => {
+            let request = gatehouse_oidc::userinfo_request(&md, &tokens.access_token)?;
+            let response = http(state, request, "userinfo endpoint").await?;
+            verified.merge_userinfo(&response, &oidc, &keys, now)?
+        }
+        None => verified.without_userinfo(),
+    };
+    let json = serde_json::to_vec(user.claims()).map_err(|e| Error::Internal(e.to_string()))?;
+    let claims = Claims::from_oidc_json(ConnectionId::new(&conn.name), &json).map_err(|e| {
+        LoginError::Refused(Refusal::new(
+            "jit:claims",
+            "Sign-in failed",
+            e.to_string(),
+            e.admin_hint(),
+        ))
+    })?;
+    let method = if stored.third_party {
+        "oidc-third-party"
+    } else {
+        "oidc"
+    };
+    let return_to = pending.return_to().map(str::to_owned);
+    complete(
+        state,
+        &ws,
+        conn,
+        &claims,
+        &Mapping::oidc(IdpKind::Okta),
+        method,
+        Some(tokens.id_token.secret()),
+        return_to,
+    )
+    .await
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let clear = web::set_cookie(&state, web::SESSION_COOKIE, "", Some(0));
+    let mut target = "/".to_owned();
+    if let Ok(Some(session)) = web::current_session(&state, &headers).await {
+        if let Err(e) = web::delete_session(&state, &session).await {
+            return web::error_page(&e);
+        }
+        web::audit(
+            &state,
+            Some(&session.workspace_id),
+            Some(&session.connection),
+            "signed-out",
+            &session.method,
+        )
+        .await;
+        if session.method.starts_with("oidc")
+            && let Ok(Some(conn)) = model::connection_by_name(&state, &session.connection).await
+            && let Ok(oidc) = model::oidc_connection(&state, &conn)
+            && let Ok(md) = metadata(&state, &conn.name, &oidc).await
+        {
+            let hint = session
+                .sealed_id_token
+                .as_deref()
+                .and_then(|s| state.key.open("id-token", s).ok())
+                .and_then(|b| String::from_utf8(b).ok())
+                .map(IdToken::new);
+            if let Ok(url) = gatehouse_oidc::logout_url(
+                &oidc,
+                &md,
+                hint.as_ref(),
+                Some(&state.config.public_url),
+                None,
+            ) {
+                target = url.to_string();
+            }
+        }
+    }
+    let mut response = web::see_other(&target);
+    response.headers_mut().append(header::SET_COOKIE, clear);
+    response
+}
+
+async fn saml_connection(state: &AppState, name: Option<&String>) -> Result<Connection> {
+    let name =
+        name.ok_or_else(|| Error::Invalid("name the connection: ?connection=<name>".into()))?;
+    match model::connection_by_name(state, name).await? {
+        Some(c) if c.kind == Kind::Saml => Ok(c),
+        _ => Err(Error::NotFound(format!("SAML connection {name:?}"))),
+    }
+}
+
+async fn pem(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    match saml_connection(&state, q.get("cert")).await {
+        Ok(conn) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-pem-file"),
+            )],
+            conn.cert_pem.unwrap_or_default(),
+        )
+            .into_response(),
+        Err(e) => web::error_page(&e),
+    }
+}
+
+async fn saml_metadata(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let result = async {
+        let conn = saml_connection(&state, q.get("connection")).await?;
+        let settings = conn.saml_settings()?;
+        let sp = model::saml_sp(&state, &conn, &settings)?;
+        Ok::<_, Error>(gatehouse_saml::sp_metadata(&sp, true))
+    }
+    .await;
+    match result {
+        Ok(xml) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/samlmetadata+xml"),
+            )],
+            xml,
+        )
+            .into_response(),
+        Err(e) => web::error_page(&e),
+    }
+}

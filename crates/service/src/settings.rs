@@ -1,0 +1,332 @@
+//! Workspace settings pages: `/settings/tokens` (personal access tokens) and `/settings/sso` (connections), for
+//! admins of an Enterprise workspace. Every form carries a CSRF token; every query is scoped to the session's
+//! workspace.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::error::{Error, Result};
+use crate::model::{self, Workspace};
+use crate::web::{self, esc, page};
+
+/// Settings routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/tokens", get(tokens_page).post(tokens_create))
+        .route("/settings/tokens/revoke", post(tokens_revoke))
+        .route("/settings/sso", get(sso_page))
+        .route("/settings/sso/oidc", post(sso_add_oidc))
+        .route("/settings/sso/saml", post(sso_add_saml))
+        .route("/settings/sso/delete", post(sso_delete))
+}
+
+enum Gate {
+    Ok(Workspace),
+    Stop(Response),
+}
+
+/// Signed in, admin, Enterprise plan.
+async fn gate(state: &AppState, headers: &HeaderMap) -> Result<Gate> {
+    let Some(session) = web::current_session(state, headers).await? else {
+        return Ok(Gate::Stop(web::see_other("/login")));
+    };
+    let ws = model::workspace_by_id(state, &session.workspace_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("workspace".into()))?;
+    let user = crate::jit_store::user(state, &ws.id, &session.user_id).await?;
+    if user.and_then(|u| u.role).as_deref() != Some("admin") {
+        return Ok(Gate::Stop(
+            (StatusCode::FORBIDDEN, page("Settings", &format!(
+                "<p>Only workspace admins can change these settings (members of the IdP group <code>{}</code>).</p>",
+                crate::login::ADMIN_GROUP
+            )))
+            .into_response(),
+        ));
+    }
+    if !ws.is_enterprise() {
+        return Ok(Gate::Stop(
+            (StatusCode::PAYMENT_REQUIRED, page("Enterprise plan required", &format!(
+                "<p>Workspace <strong>{}</strong> is on the {} plan. Single sign-on, SCIM provisioning and the tokens that \
+                 authorise it need the Enterprise plan: subscribe in the workspace's plan settings.</p>",
+                esc(&ws.name),
+                esc(&ws.plan)
+            )))
+            .into_response(),
+        ));
+    }
+    Ok(Gate::Ok(ws))
+}
+
+fn time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+async fn render_tokens(
+    state: &AppState,
+    headers: &HeaderMap,
+    ws: &Workspace,
+    created: Option<&str>,
+) -> Result<Response> {
+    let (csrf, cookie) = web::csrf_token(state, headers)?;
+    let mut body = String::new();
+    if let Some(token) = created {
+        body.push_str(&format!(
+            "<div class=\"hint\"><p>Your new token (copy it now: it is shown only once):</p><pre>{}</pre></div>",
+            esc(token)
+        ));
+    }
+    body.push_str(&format!(
+        "<p>Use a token as <code>Authorization: Bearer &lt;token&gt;</code> for SCIM at <code>{}/backend/scim/v2/</code>.</p>\
+         <form method=\"post\" action=\"/settings/tokens\">{}<label>Name <input name=\"name\" value=\"SCIM\" required></label> \
+         <button type=\"submit\">Create token</button></form><table><tr><th>Name</th><th>Prefix</th><th>Created</th><th>Last used</th><th></th></tr>",
+        esc(&state.config.public_url),
+        web::csrf_input(&csrf)
+    ));
+    for t in crate::tokens::list(state, ws).await? {
+        let action = match t.revoked_at {
+            Some(at) => format!("revoked {}", time(at)),
+            None => format!(
+                "<form method=\"post\" action=\"/settings/tokens/revoke\">{}<input type=\"hidden\" name=\"id\" value=\"{}\"><button>Revoke</button></form>",
+                web::csrf_input(&csrf),
+                esc(&t.id)
+            ),
+        };
+        body.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}…</code></td><td>{}</td><td>{}</td><td>{action}</td></tr>",
+            esc(&t.name),
+            esc(&t.prefix),
+            time(t.created_at),
+            t.last_used_at.map_or_else(|| "never".to_owned(), time)
+        ));
+    }
+    body.push_str("</table><p><a href=\"/\">Home</a></p>");
+    Ok(web::with_cookie(
+        page(&format!("Personal access tokens · {}", ws.name), &body).into_response(),
+        cookie,
+    ))
+}
+
+async fn tokens_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        match gate(&state, &headers).await? {
+            Gate::Stop(r) => Ok(r),
+            Gate::Ok(ws) => render_tokens(&state, &headers, &ws, None).await,
+        }
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        page(
+            "Form expired",
+            "<p>The form expired; reload the page and try again.</p>",
+        ),
+    )
+        .into_response()
+}
+
+async fn tokens_create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = form(&body);
+    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
+        return csrf_refused();
+    }
+    let r = async {
+        match gate(&state, &headers).await? {
+            Gate::Stop(r) => Ok(r),
+            Gate::Ok(ws) => {
+                let token =
+                    crate::tokens::create(&state, &ws, f.get("name").map_or("", String::as_str))
+                        .await?;
+                render_tokens(&state, &headers, &ws, Some(&token)).await
+            }
+        }
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+async fn tokens_revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = form(&body);
+    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
+        return csrf_refused();
+    }
+    let r = async {
+        match gate(&state, &headers).await? {
+            Gate::Stop(r) => Ok(r),
+            Gate::Ok(ws) => {
+                if !crate::tokens::revoke(&state, &ws, f.get("id").map_or("", String::as_str))
+                    .await?
+                {
+                    return Err(Error::NotFound("token".into()));
+                }
+                Ok(web::see_other("/settings/tokens"))
+            }
+        }
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+async fn sso_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        let ws = match gate(&state, &headers).await? {
+            Gate::Stop(r) => return Ok(r),
+            Gate::Ok(ws) => ws,
+        };
+        let (csrf, cookie) = web::csrf_token(&state, &headers)?;
+        let c = web::csrf_input(&csrf);
+        let mut body = String::from("<h2>Connections</h2><table><tr><th>Name</th><th>Type</th><th>Details</th><th></th></tr>");
+        for conn in model::connections_of(&state, &ws.id).await? {
+            let details = match conn.kind {
+                model::Kind::Saml => format!(
+                    "ACS <code>{}</code><br>Entity ID <code>{}</code><br><a href=\"/pem?cert={2}\">certificate</a> · <a href=\"/saml/metadata?connection={2}\">SP metadata</a>",
+                    esc(&state.acs_url(&conn.name)),
+                    esc(&state.sp_entity_id(&conn.name)),
+                    esc(&conn.name)
+                ),
+                model::Kind::Oidc => {
+                    let s = conn.oidc_settings()?;
+                    format!("issuer <code>{}</code>, client <code>{}</code>, redirect <code>{}</code>", esc(&s.issuer), esc(&s.client_id), esc(&state.callback_url()))
+                }
+            };
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{details}</td><td><form method=\"post\" action=\"/settings/sso/delete\">{c}\
+                 <input type=\"hidden\" name=\"name\" value=\"{}\"><button>Delete</button></form></td></tr>",
+                esc(&conn.name),
+                conn.kind_str().to_uppercase(),
+                esc(&conn.name)
+            ));
+        }
+        body.push_str(&format!(
+            "</table><h2>Add an OIDC connection</h2><form method=\"post\" action=\"/settings/sso/oidc\">{c}\
+             <p><label>Name <input name=\"name\" required></label></p><p><label>Okta domain or issuer <input name=\"issuer\" required></label></p>\
+             <p><label>Client ID <input name=\"client_id\" required></label></p><p><label>Client secret <input name=\"client_secret\" type=\"password\" required></label></p>\
+             <button>Add</button></form><h2>Add a SAML connection</h2><form method=\"post\" action=\"/settings/sso/saml\">{c}\
+             <p><label>Name <input name=\"name\" required></label></p><p><label>IdP metadata XML<br><textarea name=\"metadata\" rows=\"6\" cols=\"70\" required></textarea></label></p>\
+             <p><label><input type=\"checkbox\" name=\"allow_unsolicited\" value=\"1\"> Allow IdP-initiated sign-in</label></p><button>Add</button></form><p><a href=\"/\">Home</a></p>"
+        ));
+        Ok::<_, Error>(web::with_cookie(page(&format!("SSO connections · {}", ws.name), &body).into_response(), cookie))
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+async fn sso_add_oidc(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = form(&body);
+    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
+        return csrf_refused();
+    }
+    let r = async {
+        let ws = match gate(&state, &headers).await? {
+            Gate::Stop(r) => return Ok(r),
+            Gate::Ok(ws) => ws,
+        };
+        let get = |k: &str| f.get(k).map_or("", |v| v.trim()).to_owned();
+        let settings = model::OidcSettings {
+            issuer: get("issuer"),
+            client_id: get("client_id"),
+            client_secret_post: false,
+        };
+        model::add_oidc_connection(&state, &ws, &get("name"), &settings, &get("client_secret"))
+            .await?;
+        web::audit(
+            &state,
+            Some(&ws.id),
+            Some(&get("name")),
+            "connection-added",
+            "oidc",
+        )
+        .await;
+        Ok::<_, Error>(web::see_other("/settings/sso"))
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+/// Builds SAML settings from IdP metadata XML.
+pub fn saml_settings_from_metadata(
+    xml: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+    allow_unsolicited: bool,
+) -> Result<model::SamlSettings> {
+    let md = gatehouse_saml::parse_idp_metadata(xml, None, now, None)
+        .map_err(|e| Error::Invalid(format!("IdP metadata: {e}")))?;
+    let policy = gatehouse_saml::ConnectionPolicy {
+        allow_unsolicited,
+        ..Default::default()
+    };
+    let idp = md
+        .identity_provider(policy)
+        .map_err(|e| Error::Invalid(format!("IdP metadata: {e}")))?;
+    Ok(model::SamlSettings {
+        idp,
+        sign_requests: false,
+    })
+}
+
+async fn sso_add_saml(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = form(&body);
+    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
+        return csrf_refused();
+    }
+    let r = async {
+        let ws = match gate(&state, &headers).await? {
+            Gate::Stop(r) => return Ok(r),
+            Gate::Ok(ws) => ws,
+        };
+        let name = f.get("name").map_or("", |v| v.trim()).to_owned();
+        let settings = saml_settings_from_metadata(
+            f.get("metadata").map_or("", String::as_str).as_bytes(),
+            state.now(),
+            f.contains_key("allow_unsolicited"),
+        )?;
+        model::add_saml_connection(&state, &ws, &name, &settings).await?;
+        web::audit(
+            &state,
+            Some(&ws.id),
+            Some(&name),
+            "connection-added",
+            "saml",
+        )
+        .await;
+        Ok::<_, Error>(web::see_other("/settings/sso"))
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+async fn sso_delete(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let f = form(&body);
+    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
+        return csrf_refused();
+    }
+    let r = async {
+        let ws = match gate(&state, &headers).await? {
+            Gate::Stop(r) => return Ok(r),
+            Gate::Ok(ws) => ws,
+        };
+        let name = f.get("name").cloned().unwrap_or_default();
+        if !model::delete_connection(&state, &ws, &name).await? {
+            return Err(Error::NotFound(format!("connection {name:?}")));
+        }
+        web::audit(&state, Some(&ws.id), Some(&name), "connection-deleted", "").await;
+        Ok::<_, Error>(web::see_other("/settings/sso"))
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}

@@ -1,0 +1,375 @@
+//! HTML pages, cookies, CSRF tokens, sessions, refusal pages and the audit log.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use sqlx::Row as _;
+
+use crate::AppState;
+use crate::error::{Error, Result};
+
+/// Session cookie name.
+pub const SESSION_COOKIE: &str = "gh_session";
+/// CSRF cookie name (double-submit: every form carries the same value in `csrf`).
+pub const CSRF_COOKIE: &str = "gh_csrf";
+
+/// HTML-escapes text for element content and quoted attributes.
+#[must_use]
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A full page.
+pub fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Gatehouse</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"><style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}\
+         code,pre{{background:#f3f3f3;padding:0 .2rem}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}}\
+         .hint{{background:#fff6d6;border-left:4px solid #e0b000;padding:.5rem 1rem}}button{{margin:.2rem 0}}</style></head>\
+         <body><h1>{}</h1>{body}</body></html>",
+        esc(title),
+        esc(title)
+    ))
+}
+
+/// The value of cookie `name`.
+#[must_use]
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure on https.
+#[must_use]
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies() {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// The CSRF token for this browser: the existing cookie, or a new one (and the header that sets it).
+pub fn csrf_token(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>)> {
+    if let Some(v) = cookie(headers, CSRF_COOKIE).filter(|v| v.len() >= 32 && v.len() <= 64) {
+        return Ok((v.to_owned(), None));
+    }
+    let token = crate::crypto::random_token(24)?;
+    let header = set_cookie(state, CSRF_COOKIE, &token, None);
+    Ok((token, Some(header)))
+}
+
+/// A hidden CSRF input.
+#[must_use]
+pub fn csrf_input(token: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(token)
+    )
+}
+
+/// Checks a submitted CSRF value against the cookie.
+#[must_use]
+pub fn csrf_ok(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    match (cookie(headers, CSRF_COOKIE), submitted) {
+        (Some(c), Some(s)) => {
+            c.len() >= 32 && crate::crypto::constant_time_eq(c.as_bytes(), s.as_bytes())
+        }
+        _ => false,
+    }
+}
+
+/// Adds a `Set-Cookie` header to a response when present.
+pub fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Hash of the cookie value (the row key).
+    pub id_hash: String,
+    /// The user's workspace.
+    pub workspace_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The connection used to sign in.
+    pub connection: String,
+    /// `saml-sp`, `saml-idp`, `oidc`, `oidc-third-party`.
+    pub method: String,
+    /// The OIDC ID token (sealed), for `id_token_hint` at logout.
+    pub sealed_id_token: Option<String>,
+}
+
+/// Creates a session; returns the cookie header.
+pub async fn create_session(
+    state: &AppState,
+    workspace_id: &str,
+    user_id: &str,
+    connection: &str,
+    method: &str,
+    id_token: Option<&str>,
+) -> Result<HeaderValue> {
+    let raw = crate::crypto::random_token(32)?;
+    let hash = crate::crypto::sha256_hex(raw.as_bytes());
+    let now = state.now().timestamp();
+    let sealed = id_token
+        .map(|t| state.key.seal("id-token", t.as_bytes()))
+        .transpose()?;
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, workspace_id, user_id, connection, method, sealed_id_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&hash)
+    .bind(workspace_id)
+    .bind(user_id)
+    .bind(connection)
+    .bind(method)
+    .bind(sealed)
+    .bind(now)
+    .bind(now + state.config.session_ttl_secs)
+    .execute(&state.pool)
+    .await?;
+    Ok(set_cookie(
+        state,
+        SESSION_COOKIE,
+        &raw,
+        Some(state.config.session_ttl_secs),
+    ))
+}
+
+/// The session of this request, if any and not expired.
+pub async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>> {
+    let Some(raw) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = crate::crypto::sha256_hex(raw.as_bytes());
+    let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+        .bind(&hash)
+        .bind(state.now().timestamp())
+        .fetch_optional(&state.pool)
+        .await?;
+    row.map(|r| {
+        Ok(Session {
+            id_hash: r.try_get("id_hash")?,
+            workspace_id: r.try_get("workspace_id")?,
+            user_id: r.try_get("user_id")?,
+            connection: r.try_get("connection")?,
+            method: r.try_get("method")?,
+            sealed_id_token: r.try_get("sealed_id_token")?,
+        })
+    })
+    .transpose()
+}
+
+/// Deletes a session.
+pub async fn delete_session(state: &AppState, session: &Session) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(&session.id_hash)
+        .execute(&state.pool)
+        .await?;
+    Ok(())
+}
+
+/// Writes an audit row. `reason` must hold no secrets (error codes and display texts of the libraries do not).
+pub async fn audit(
+    state: &AppState,
+    workspace_id: Option<&str>,
+    connection: Option<&str>,
+    outcome: &str,
+    reason: &str,
+) {
+    let result = async {
+        sqlx::query("INSERT INTO audit_log (id, at, workspace_id, connection, outcome, reason) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(crate::db::new_id()?)
+            .bind(state.now().timestamp())
+            .bind(workspace_id.map(str::to_owned))
+            .bind(connection.map(str::to_owned))
+            .bind(outcome)
+            .bind(reason.chars().take(1000).collect::<String>())
+            .execute(&state.pool)
+            .await?;
+        Ok::<_, Error>(())
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::error!(%error, "audit write failed");
+    }
+    tracing::info!(
+        workspace = workspace_id,
+        connection,
+        outcome,
+        reason,
+        "audit"
+    );
+}
+
+/// A refused login: the page the user sees, with what to tell the admin.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Headline.
+    pub title: String,
+    /// What happened, for the user.
+    pub message: String,
+    /// The library's admin hint.
+    pub admin_hint: Option<String>,
+    /// A short machine-readable code (error code or JIT rule), also the audit reason's prefix.
+    pub code: String,
+}
+
+impl Refusal {
+    /// A refusal with status 403.
+    #[must_use]
+    pub fn new(
+        code: impl Into<String>,
+        title: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            title: title.to_owned(),
+            message: message.into(),
+            admin_hint: hint,
+            code: code.into(),
+        }
+    }
+
+    /// With another status.
+    #[must_use]
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// From a SAML validation error.
+    #[must_use]
+    pub fn saml(e: &gatehouse_saml::Error) -> Self {
+        Self::new(
+            format!("saml:{}", e.code()),
+            "Sign-in failed",
+            e.to_string(),
+            e.admin_hint().map(str::to_owned),
+        )
+    }
+
+    /// From an OIDC error.
+    #[must_use]
+    pub fn oidc(e: &gatehouse_oidc::Error) -> Self {
+        Self::new(
+            "oidc",
+            "Sign-in failed",
+            e.to_string(),
+            e.admin_hint().map(str::to_owned),
+        )
+    }
+
+    /// From a service error (storage, configuration).
+    #[must_use]
+    pub fn internal(e: &Error) -> Self {
+        tracing::error!(error = %e, "login failed on the server side");
+        Self::new("internal", "Sign-in failed", "The server could not complete the sign-in. Try again; if it persists, tell your administrator.", e.admin_hint().map(str::to_owned))
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// Writes the audit row and renders the page.
+    pub async fn respond(
+        self,
+        state: &AppState,
+        workspace_id: Option<&str>,
+        connection: Option<&str>,
+    ) -> Response {
+        audit(
+            state,
+            workspace_id,
+            connection,
+            "refused",
+            &format!("{}: {}", self.code, self.message),
+        )
+        .await;
+        self.into_response()
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let hint = self.admin_hint.as_deref().map_or_else(String::new, |h| {
+            format!(
+                "<div class=\"hint\"><p><strong>For your administrator:</strong> {}</p></div>",
+                esc(h)
+            )
+        });
+        let body = format!(
+            "<p>{}</p>{hint}<p><small>Code: <code>{}</code></small></p><p><a href=\"/login\">Back to sign-in</a></p>",
+            esc(&self.message),
+            esc(&self.code)
+        );
+        (self.status, page(&self.title, &body)).into_response()
+    }
+}
+
+/// Redirects with 303 (after a POST) or 302.
+#[must_use]
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Renders a service error as a page.
+#[must_use]
+pub fn error_page(e: &Error) -> Response {
+    let status = match e {
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Invalid(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %e, "request failed");
+    }
+    let text = match e {
+        Error::NotFound(_) | Error::Invalid(_) => e.to_string(),
+        _ => "Something went wrong on the server.".to_owned(),
+    };
+    (status, page("Error", &format!("<p>{}</p>", esc(&text)))).into_response()
+}
+
+/// Is `target` a same-origin path or URL of the app (safe to redirect to)?
+#[must_use]
+pub fn safe_return_to(state: &AppState, target: &str) -> Option<String> {
+    if target.starts_with('/') && !target.starts_with("//") && !target.contains('\\') {
+        return Some(target.to_owned());
+    }
+    for base in [&state.config.public_url, &state.config.auth_url] {
+        if let (Ok(t), Ok(b)) = (url::Url::parse(target), url::Url::parse(base))
+            && t.origin() == b.origin()
+            && t.username().is_empty()
+            && t.password().is_none()
+        {
+            return Some(t.to_string());
+        }
+    }
+    None
+}
