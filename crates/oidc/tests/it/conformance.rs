@@ -405,6 +405,42 @@ fn hs256_with_client_secret_passes_only_when_enabled() {
         conn.symmetric_id_tokens = true;
         let outcome = login_with(&op, &conn).unwrap_or_else(|e| panic!("{alg:?}: {e}"));
         assert_eq!(outcome.user.id_token().algorithm(), alg);
+
+        // Enabled, but a tampered MAC or another secret still fails.
+        let tampered = MockOp::with(Scenario {
+            signer: Signer::Hmac(alg),
+            flip_signature: true,
+            ..Scenario::default()
+        });
+        let result = login_with(&tampered, &conn);
+        assert!(
+            matches!(result, Err(Error::BadSignature { .. })),
+            "{alg:?}: {:?}",
+            result.err()
+        );
+        let mut other_secret = conn.clone();
+        other_secret.client_secret =
+            gatehouse_oidc::ClientSecret::new(format!("{}x", crate::mock_op::CLIENT_SECRET));
+        other_secret.auth_method = gatehouse_oidc::ClientAuthMethod::ClientSecretBasic;
+        let token = op.sign(&op.base_claims("n"));
+        let checks = gatehouse_oidc::IdTokenChecks {
+            nonce: "n",
+            max_age_secs: None,
+            access_token: None,
+            code: None,
+        };
+        let result = gatehouse_oidc::VerifiedIdToken::verify(
+            gatehouse_oidc::IdToken::new(token),
+            &other_secret,
+            &op.jwks(),
+            &checks,
+            now(),
+        );
+        assert!(
+            matches!(result, Err(Error::BadSignature { .. })),
+            "{alg:?}: {:?}",
+            result.err()
+        );
     }
 }
 
