@@ -334,13 +334,69 @@ fn rp_test_modules() {
             |r| r.is_ok(),
         ),
         (
-            "signed userinfo with a bad signature",
+            "signed userinfo from another issuer",
             Scenario {
                 userinfo_jwt: true,
-                flip_signature: true,
+                userinfo: |u| {
+                    u.insert("iss".into(), json!("https://evil.example"));
+                },
                 ..Scenario::default()
             },
-            |r| matches!(r, Err(Error::BadSignature { .. })),
+            |r| {
+                matches!(
+                    r,
+                    Err(Error::IssuerMismatch {
+                        what: "userinfo",
+                        ..
+                    })
+                )
+            },
+        ),
+        (
+            "signed userinfo for another client",
+            Scenario {
+                userinfo_jwt: true,
+                userinfo: |u| {
+                    u.insert("aud".into(), json!("another-client"));
+                },
+                ..Scenario::default()
+            },
+            |r| matches!(r, Err(Error::AudienceMismatch { .. })),
+        ),
+        (
+            "signed userinfo with alg none (ID token fine)",
+            Scenario {
+                userinfo_jwt: true,
+                userinfo_signer: Some(Signer::None),
+                ..Scenario::default()
+            },
+            |r| matches!(r, Err(Error::AlgNone)),
+        ),
+        (
+            "signed userinfo by another published key (ES256)",
+            Scenario {
+                userinfo_jwt: true,
+                userinfo_signer: Some(Signer::Key("ec-256")),
+                ..Scenario::default()
+            },
+            |r| r.is_ok(),
+        ),
+        (
+            "signed userinfo with a bad signature (ID token fine)",
+            Scenario {
+                userinfo_jwt: true,
+                flip_userinfo_signature: true,
+                ..Scenario::default()
+            },
+            |r| {
+                matches!(
+                    r,
+                    Err(Error::BadSignature {
+                        what: "userinfo",
+                        ..
+                    })
+                )
+            },
         ),
     ];
     let mut failures = Vec::new();

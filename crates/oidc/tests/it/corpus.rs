@@ -285,6 +285,38 @@ fn rfc7520_cookbook_compact_signatures() {
     );
 }
 
+#[test]
+fn rfc7520_keys_through_the_jwks_rules() {
+    let Some(dir) = corpus("jose/cookbook/jwk") else {
+        return;
+    };
+    // (file, usable as an ID token verification key here)
+    let cases = [
+        ("3_1.ec_public_key.json", false), // P-521: not accepted by this RP
+        ("3_2.ec_private_key.json", false), // P-521 (private members are ignored anyway)
+        ("3_3.rsa_public_key.json", true), // RSA 2048, use sig, no alg → RS256
+        ("3_4.rsa_private_key.json", true), // same key with private members, which are ignored
+        ("3_5.symmetric_key_mac_computation.json", false), // oct: never trusted from a JWKS
+        ("3_6.symmetric_key_encryption.json", false), // oct, use enc
+    ];
+    for (file, usable) in cases {
+        let key = load(dir.join(file));
+        let mut jwks = JwksCache::new(60);
+        let result = jwks.update(
+            &serde_json::to_vec(&json!({ "keys": [key] })).unwrap(),
+            None,
+            now(),
+        );
+        assert_eq!(result.is_ok(), usable, "{file}: {result:?}");
+        if usable {
+            assert_eq!(
+                jwks.key_ids().collect::<Vec<_>>(),
+                vec![Some("bilbo.baggins@hobbiton.example")]
+            );
+        }
+    }
+}
+
 /// The raw Wycheproof signature files exercise the crypto backend this crate selects (aws-lc or RustCrypto)
 /// through jsonwebtoken's provider, with keys imported from the groups' JWKs by this crate's JWKS parser rules.
 #[test]

@@ -109,7 +109,11 @@ pub(crate) struct Scenario {
     pub(crate) userinfo: fn(&mut Map<String, Value>),
     pub(crate) userinfo_jwt: bool,
     pub(crate) flip_signature: bool,
+    /// Flip a bit of the userinfo JWT's signature only.
+    pub(crate) flip_userinfo_signature: bool,
     pub(crate) header_alg: Option<&'static str>,
+    /// Signer of the userinfo JWT when it differs from the ID token's.
+    pub(crate) userinfo_signer: Option<Signer>,
     /// Published JWKS (kids) and Cache-Control.
     pub(crate) cache_control: &'static str,
 }
@@ -123,7 +127,9 @@ impl Default for Scenario {
             userinfo: |_| {},
             userinfo_jwt: false,
             flip_signature: false,
+            flip_userinfo_signature: false,
             header_alg: None,
+            userinfo_signer: None,
             cache_control: "max-age=600",
         }
     }
@@ -275,8 +281,22 @@ impl MockOp {
 
     /// Signs `claims` as the scenario says.
     pub(crate) fn sign(&self, claims: &Map<String, Value>) -> String {
+        let (signer, flip) = {
+            let scenario = self.scenario.borrow();
+            (scenario.signer.clone(), scenario.flip_signature)
+        };
+        self.sign_with(&signer, claims, flip)
+    }
+
+    /// Signs `claims` with `signer` and the scenario's header/signature tweaks.
+    pub(crate) fn sign_with(
+        &self,
+        signer: &Signer,
+        claims: &Map<String, Value>,
+        flip: bool,
+    ) -> String {
         let scenario = self.scenario.borrow().clone();
-        let (alg, kid, key) = match &scenario.signer {
+        let (alg, kid, key) = match signer {
             Signer::Key(kid) => {
                 let key = self
                     .published
@@ -329,7 +349,7 @@ impl MockOp {
             header.insert("alg".into(), Value::String(alg.into()));
             parts[0] = b64(&serde_json::to_vec(&header).expect("json"));
         }
-        if scenario.flip_signature {
+        if flip {
             let mut sig = URL_SAFE_NO_PAD.decode(&parts[2]).expect("b64");
             let last = sig.len() - 1;
             sig[last] ^= 1;
@@ -449,11 +469,17 @@ impl MockOp {
             unreachable!()
         };
         let scenario = self.scenario.borrow().clone();
-        (scenario.userinfo)(&mut claims);
         if scenario.userinfo_jwt {
             claims.insert("iss".into(), Value::String(ISSUER.into()));
             claims.insert("aud".into(), Value::String(CLIENT_ID.into()));
-            let token = self.sign(&claims);
+        }
+        (scenario.userinfo)(&mut claims);
+        if scenario.userinfo_jwt {
+            let signer = scenario
+                .userinfo_signer
+                .clone()
+                .unwrap_or(scenario.signer.clone());
+            let token = self.sign_with(&signer, &claims, scenario.flip_userinfo_signature);
             return HttpResponse {
                 status: 200,
                 headers: vec![(
