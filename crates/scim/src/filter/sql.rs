@@ -95,6 +95,85 @@ pub fn to_sql(
     })
 }
 
+/// The `ORDER BY` term for `sortBy`/`sortOrder` (RFC 7644 §3.4.2.3), ordering as
+/// [`crate::list::ListQuery::run`] does: strings case-insensitively unless `caseExact`, `dateTime` as instants,
+/// a multi-valued attribute by its primary value (else its first), unassigned values last when ascending and
+/// first when descending. Append a unique column for a stable page order:
+/// `ORDER BY <clause>, r.id`. Parameters are numbered from `first_param`.
+#[must_use]
+pub fn order_by(
+    sort_by: &AttrPath,
+    order: crate::list::SortOrder,
+    schema: &ResourceSchema,
+    dialect: Dialect,
+    first_param: usize,
+) -> SqlWhere {
+    let mut t = Translator {
+        dialect,
+        first: first_param,
+        params: Vec::new(),
+        aliases: 0,
+    };
+    let (base, keys, def) = t.locate(sort_by, Scope::Resource(schema));
+    let sub = match &sort_by.sub {
+        Some(s) => Some(
+            def.and_then(|d| d.sub(s))
+                .map_or(s.clone(), |d| d.name.clone()),
+        ),
+        None if def.is_some_and(|d| d.kind == AttributeType::Complex) => Some("value".to_owned()),
+        None => None,
+    };
+    let leaf_def = match (&sub, def) {
+        (Some(s), Some(d)) => d.sub(s),
+        (None, d) => d,
+        _ => None,
+    };
+    let kind = match leaf_def.map(|d| d.kind) {
+        Some(AttributeType::DateTime) => Kind::Instant,
+        Some(AttributeType::Integer | AttributeType::Decimal) => Kind::Number,
+        Some(AttributeType::Boolean) => Kind::Bool,
+        _ => Kind::Text,
+    };
+    let fold = kind == Kind::Text && !leaf_def.is_some_and(|d| d.case_exact);
+    let key = match def {
+        Some(d) if d.multi_valued => {
+            let loc = t.path(&base, &keys);
+            t.first_element(&loc, sub.as_deref(), kind)
+        }
+        Some(_) => {
+            let mut keys = keys;
+            keys.extend(sub);
+            let loc = t.path(&base, &keys);
+            t.typed(&loc, kind)
+        }
+        None => {
+            // Unknown to the schema: an array sorts by its primary (else first) element.
+            let loc = t.path(&base, &keys);
+            let ty = t.typ(&loc);
+            let single = match &sub {
+                Some(s) => {
+                    let mut k = keys.clone();
+                    k.push(s.clone());
+                    let l = t.path(&base, &k);
+                    t.typed(&l, kind)
+                }
+                None => t.typed(&loc, kind),
+            };
+            let first = t.first_element(&loc, sub.as_deref(), kind);
+            format!("(CASE WHEN {ty} = 'array' THEN {first} ELSE {single} END)")
+        }
+    };
+    let key = if fold { format!("lower({key})") } else { key };
+    let direction = match order {
+        crate::list::SortOrder::Ascending => "ASC NULLS LAST",
+        crate::list::SortOrder::Descending => "DESC NULLS FIRST",
+    };
+    SqlWhere {
+        clause: format!("{key} {direction}"),
+        params: t.params,
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Scope<'s> {
     Resource(&'s ResourceSchema),
@@ -242,6 +321,40 @@ impl Translator {
             }
             (Dialect::Postgres, Kind::Instant) => {
                 format!("(CASE WHEN {t} = 'string' THEN {v} #>> '{{}}' END)::timestamptz")
+            }
+        }
+    }
+
+    /// The typed value of the primary (else first) element of the array at `loc`, or its `sub`.
+    fn first_element(&mut self, loc: &Loc, sub: Option<&str>, kind: Kind) -> String {
+        self.aliases += 1;
+        let alias = format!("s{}", self.aliases);
+        let el = match sub {
+            Some(s) => {
+                let doc = self.elem_doc(&alias);
+                self.path(&doc, &[s])
+            }
+            None => Loc::Elem(alias.clone()),
+        };
+        let value = self.typed(&el, kind);
+        match (self.dialect, loc) {
+            (Dialect::Sqlite, Loc::Path { base, params }) => {
+                let p = self.ph(params.first().copied().unwrap_or(0));
+                format!(
+                    "(SELECT {value} FROM json_each({base}, {p}) AS {alias} WHERE json_type({base}, {p}) = 'array' \
+                     ORDER BY (CASE WHEN {alias}.type = 'object' THEN json_extract({alias}.value, '$.primary') END) = 1 DESC, \
+                     {alias}.key LIMIT 1)"
+                )
+            }
+            (Dialect::Sqlite, Loc::Elem(_)) => "NULL".to_owned(),
+            (Dialect::Postgres, _) => {
+                let t = self.typ(loc);
+                let v = self.jsonb(loc);
+                format!(
+                    "(SELECT {value} FROM jsonb_array_elements(CASE WHEN {t} = 'array' THEN {v} ELSE '[]'::jsonb END) \
+                     WITH ORDINALITY AS {alias}(value, i) ORDER BY ({alias}.value -> 'primary') = 'true'::jsonb DESC NULLS LAST, \
+                     {alias}.i LIMIT 1)"
+                )
             }
         }
     }

@@ -5,8 +5,11 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use gatehouse_scim::filter::AttrPath;
 use gatehouse_scim::filter::parse_filter;
-use gatehouse_scim::filter::sql::{Dialect, SqlParam, SqlWhere, to_sql};
+use gatehouse_scim::filter::sql::{Dialect, SqlParam, SqlWhere, order_by, to_sql};
+use gatehouse_scim::list::{ListQuery, SortOrder};
+use gatehouse_scim::resource::Resource;
 use gatehouse_scim::schema::ResourceSchema;
 use serde_json::{Value, json};
 
@@ -139,6 +142,28 @@ fn values_and_names_are_parameters() {
                     "{text}: parameter {n} unused in {clause}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn order_by_binds_names_as_parameters() {
+    for by in SORTS {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let w = order_by(
+                &AttrPath::parse(by).unwrap(),
+                SortOrder::Descending,
+                ResourceSchema::user(),
+                dialect,
+                3,
+            );
+            assert!(
+                !w.clause.contains("userName") && !w.clause.contains("urn:"),
+                "{}",
+                w.clause
+            );
+            assert!(w.clause.ends_with("DESC NULLS FIRST"), "{}", w.clause);
+            assert!(!w.params.is_empty());
         }
     }
 }
@@ -448,7 +473,10 @@ impl Postgres {
             .expect(
                 "GATEHOUSE_INTEROP=1 needs PostgreSQL server binaries (apt-get install postgresql)",
             );
-        let dir = std::env::temp_dir().join(format!("gatehouse-scim-pg-{}", std::process::id()));
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("gatehouse-scim-pg-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let uid = Command::new("id").arg("-u").output().unwrap();
@@ -611,4 +639,159 @@ fn postgres_selects_what_memory_matches() {
         &want[..fixed],
     );
     compare("postgres", &filters, &got, &want);
+}
+
+/// sortBy paths whose values have the schema's types in `users()` (mixed-type data sorts by storage rules).
+const SORTS: &[&str] = &[
+    "userName",
+    "title",
+    "displayName",
+    "meta.lastModified",
+    "meta.created",
+    "emails",
+    "emails.type",
+    "emails.value",
+    "name.familyName",
+    "nickName",
+    "externalId",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+    "ims.value",
+    "name",
+];
+
+/// In-memory order (input in `id` order, as `ORDER BY …, r.id` breaks ties), as `n:id,id` lines.
+fn memory_orders(users: &[Value]) -> Vec<String> {
+    let mut sorted: Vec<Resource> = users
+        .iter()
+        .map(|u| Resource::from_value(u.clone()).unwrap())
+        .collect();
+    sorted.sort_by(|a, b| a.id().cmp(&b.id()));
+    let mut out = Vec::new();
+    for (n, by) in SORTS.iter().enumerate() {
+        for (m, order) in ["ascending", "descending"].into_iter().enumerate() {
+            let q = ListQuery::from_query(
+                [("sortBy", *by), ("sortOrder", order)],
+                100,
+                gatehouse_scim::Compatibility::Strict,
+            )
+            .unwrap();
+            let page = q.run(&sorted, ResourceSchema::user()).unwrap().to_json();
+            let ids: Vec<&str> = page["Resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap())
+                .collect();
+            out.push(format!("{}:{}", 2 * n + m, ids.join(",")));
+        }
+    }
+    out
+}
+
+fn order_queries(dialect: Dialect) -> Vec<(usize, SqlWhere)> {
+    let mut out = Vec::new();
+    for (n, by) in SORTS.iter().enumerate() {
+        for (m, order) in [SortOrder::Ascending, SortOrder::Descending]
+            .into_iter()
+            .enumerate()
+        {
+            let w = order_by(
+                &AttrPath::parse(by).unwrap(),
+                order,
+                ResourceSchema::user(),
+                dialect,
+                1,
+            );
+            out.push((2 * n + m, w));
+        }
+    }
+    out
+}
+
+#[test]
+fn sort_orders_agree_with_memory() {
+    if !interop() {
+        return;
+    }
+    let users = users();
+    let want = memory_orders(&users);
+    let labels: Vec<String> = SORTS
+        .iter()
+        .flat_map(|s| [format!("{s} ascending"), format!("{s} descending")])
+        .collect();
+
+    let mut script = String::from(
+        "CREATE TABLE scim_resources (id TEXT PRIMARY KEY, resource_type TEXT NOT NULL, data TEXT NOT NULL);\n.parameter init\n",
+    );
+    for u in &users {
+        let data = u.to_string().replace('\'', "''");
+        script.push_str(&format!(
+            "INSERT INTO scim_resources VALUES ('{}', 'User', '{data}');\n",
+            u["id"].as_str().unwrap()
+        ));
+    }
+    for (n, w) in order_queries(Dialect::Sqlite) {
+        script.push_str("DELETE FROM temp.sqlite_parameters;\n");
+        for (i, p) in w.params.iter().enumerate() {
+            script.push_str(&format!(
+                "INSERT INTO temp.sqlite_parameters(key, value) VALUES ('?{}', {});\n",
+                i + 1,
+                sqlite_literal(p)
+            ));
+        }
+        script.push_str(&format!(
+            "SELECT '{n}:' || coalesce(group_concat(id, ','), '') FROM (SELECT r.id FROM scim_resources AS r ORDER BY {}, r.id);\n",
+            w.clause
+        ));
+    }
+    let mut child = Command::new("sqlite3")
+        .arg(":memory:")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect(
+            "GATEHOUSE_INTEROP=1 needs the sqlite3 command-line shell (apt-get install sqlite3)",
+        );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "sqlite3: {stderr}");
+    compare(
+        "sqlite",
+        &labels,
+        &String::from_utf8_lossy(&out.stdout),
+        &want,
+    );
+
+    let pg = Postgres::start();
+    let mut script = String::from(
+        "CREATE TABLE scim_resources (id TEXT PRIMARY KEY, resource_type TEXT NOT NULL, data JSONB NOT NULL);\n",
+    );
+    for u in &users {
+        let data = u.to_string().replace('\'', "''");
+        script.push_str(&format!(
+            "INSERT INTO scim_resources VALUES ('{}', 'User', '{data}');\n",
+            u["id"].as_str().unwrap()
+        ));
+    }
+    for (n, w) in order_queries(Dialect::Postgres) {
+        let (types, values): (Vec<_>, Vec<_>) = w.params.iter().map(pg_literal).unzip();
+        script.push_str(&format!(
+            "PREPARE o{n}({}) AS SELECT {n} || ':' || coalesce(string_agg(id, ',' ORDER BY rn), '') FROM \
+             (SELECT r.id, row_number() OVER (ORDER BY {}, r.id) AS rn FROM scim_resources AS r) AS x;\n\
+             EXECUTE o{n}({});\n",
+            types.join(", "),
+            w.clause,
+            values.join(", ")
+        ));
+    }
+    let (out, err) = pg.psql(&script);
+    assert!(err.trim().is_empty(), "psql: {err}");
+    compare("postgres", &labels, &out, &want);
 }
