@@ -5,7 +5,7 @@
 //!
 //! | Request | Pieces |
 //! | --- | --- |
-//! | `GET /Users?filter=…&startIndex=…&count=…` | [`list::ListQuery::from_query`], [`list::ListQuery::run`] (or [`filter::sql::to_sql`] for a database) |
+//! | `GET /Users?filter=…&startIndex=…&count=…` | [`list::ListQuery::from_query`], [`list::ListQuery::run`] (for a database: [`filter::sql::to_sql`], [`filter::sql::order_by`], `LIMIT count OFFSET` [`list::ListQuery::offset`]) |
 //! | `POST /Users/.search` | [`list::ListQuery::from_search_request`] |
 //! | `POST /Users` | [`resource::parse_body`], [`resource::create`] → 201; a taken `userName` → [`Error::Uniqueness`] (409) |
 //! | `GET /Users/{id}` | [`list::project`], [`list::if_none_match`]; unknown id → [`Error::NotFound`] (404) |

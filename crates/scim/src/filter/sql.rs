@@ -14,8 +14,10 @@
 //! );                                          );
 //! ```
 //!
-//! and queried as `SELECT r.data FROM scim_resources AS r WHERE r.resource_type = ?1 AND (<clause>)`: the clause
-//! refers to the row as `r`. (A unique index on `lower(data ->> 'userName')` per workspace enforces `userName`
+//! and queried as `SELECT r.data FROM scim_resources AS r WHERE r.resource_type = ?1 AND (<clause>)
+//! ORDER BY <order_by>, r.id LIMIT <count> OFFSET <startIndex - 1>` ([`to_sql`], [`order_by`]): the clauses
+//! refer to the row as `r`. For C-like string ordering, create PostgreSQL databases with `--locale=C` (the
+//! tests do) or expect the collation's order for `gt`/`lt` and sorting. (A unique index on `lower(data ->> 'userName')` per workspace enforces `userName`
 //! uniqueness; that is the server's schema, not this module's.)
 //!
 //! # Guarantees
