@@ -27,6 +27,26 @@ proptest! {
         gatehouse_oidc::fuzzing::id_token(&data);
     }
 
+    /// An accepted issuer is a fixed point: typing it again yields the same issuer, and it is https (or
+    /// loopback http) with no query, fragment, userinfo or trailing slash.
+    #[test]
+    fn issuer_normalization_is_idempotent(
+        host in "[a-z][a-z0-9-]{0,15}(\\.[a-z][a-z0-9-]{0,10}){1,3}",
+        path in "(/[a-zA-Z0-9_-]{1,10}){0,3}/?",
+        scheme in prop::sample::select(vec!["", "https://", "HTTPS://", "http://"]),
+    ) {
+        let input = format!("{scheme}{host}{path}");
+        if let Ok(issuer) = Issuer::from_domain_or_url(&input) {
+            prop_assert_eq!(Issuer::from_domain_or_url(issuer.as_str()).ok(), Some(issuer.clone()));
+            let url = url::Url::parse(issuer.as_str()).unwrap();
+            prop_assert_eq!(url.scheme(), "https");
+            prop_assert!(url.query().is_none() && url.fragment().is_none() && url.username().is_empty());
+            prop_assert!(!issuer.as_str().ends_with('/'));
+        } else {
+            prop_assert!(scheme == "http://" || host.contains("-admin."), "{} refused", input);
+        }
+    }
+
     /// Mutations of the checked-in fuzz seeds (which reach deep into each parser) never panic.
     #[test]
     fn mutated_fuzz_seeds_never_panic(
