@@ -259,3 +259,293 @@ fn discovery_endpoints() {
     assert_eq!(user_name["uniqueness"], "server");
     assert_eq!(user_name["required"], true);
 }
+
+/// Attribute characteristics of RFC 7643 §4 and §8.7.1, which drive filtering, PATCH and projection.
+#[test]
+fn schema_characteristics_follow_rfc7643() {
+    use gatehouse_scim::schema::{
+        AttributeType as T, Mutability as M, Returned as R, Uniqueness as U,
+    };
+    let users = ResourceSchema::user();
+    let groups = ResourceSchema::group();
+    let ent = &users.extensions[0].schema;
+    let find = |s: &'static ResourceSchema, path: &str| {
+        let mut parts = path.split('.');
+        let top = parts.next().unwrap();
+        let def = s
+            .common
+            .iter()
+            .chain(&s.core.attributes)
+            .find(|d| d.name == top)
+            .unwrap_or_else(|| panic!("{path}"));
+        match parts.next() {
+            Some(sub) => def.sub(sub).unwrap_or_else(|| panic!("{path}")).clone(),
+            None => def.clone(),
+        }
+    };
+    // (path, type, multi, caseExact, mutability, returned, uniqueness, required)
+    let cases: &[(&'static ResourceSchema, &str, T, bool, bool, M, R, U, bool)] = &[
+        (
+            users,
+            "id",
+            T::String,
+            false,
+            true,
+            M::ReadOnly,
+            R::Always,
+            U::Server,
+            false,
+        ),
+        (
+            users,
+            "externalId",
+            T::String,
+            false,
+            true,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "userName",
+            T::String,
+            false,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::Server,
+            true,
+        ),
+        (
+            users,
+            "name",
+            T::Complex,
+            false,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "profileUrl",
+            T::Reference,
+            false,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "active",
+            T::Boolean,
+            false,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "password",
+            T::String,
+            false,
+            false,
+            M::WriteOnly,
+            R::Never,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "emails",
+            T::Complex,
+            true,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "emails.primary",
+            T::Boolean,
+            false,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "groups",
+            T::Complex,
+            true,
+            false,
+            M::ReadOnly,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "groups.value",
+            T::String,
+            false,
+            false,
+            M::ReadOnly,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "x509Certificates.value",
+            T::Binary,
+            false,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "meta.created",
+            T::DateTime,
+            false,
+            false,
+            M::ReadOnly,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            users,
+            "meta.lastModified",
+            T::DateTime,
+            false,
+            false,
+            M::ReadOnly,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            groups,
+            "displayName",
+            T::String,
+            false,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            groups,
+            "members",
+            T::Complex,
+            true,
+            false,
+            M::ReadWrite,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            groups,
+            "members.value",
+            T::String,
+            false,
+            false,
+            M::Immutable,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            groups,
+            "members.$ref",
+            T::Reference,
+            false,
+            false,
+            M::Immutable,
+            R::Default,
+            U::None,
+            false,
+        ),
+        (
+            groups,
+            "members.type",
+            T::String,
+            false,
+            false,
+            M::Immutable,
+            R::Default,
+            U::None,
+            false,
+        ),
+    ];
+    for &(schema, path, kind, multi, exact, mutability, returned, uniqueness, required) in cases {
+        let d = find(schema, path);
+        assert_eq!(
+            (
+                d.kind,
+                d.multi_valued,
+                d.case_exact,
+                d.mutability,
+                d.returned,
+                d.uniqueness,
+                d.required
+            ),
+            (
+                kind, multi, exact, mutability, returned, uniqueness, required
+            ),
+            "{path}"
+        );
+    }
+    let canonical = |s: &'static ResourceSchema, path: &str| find(s, path).canonical_values;
+    assert_eq!(canonical(users, "emails.type"), ["work", "home", "other"]);
+    assert_eq!(
+        canonical(users, "phoneNumbers.type"),
+        ["work", "home", "mobile", "fax", "pager", "other"]
+    );
+    assert_eq!(
+        canonical(users, "ims.type"),
+        ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]
+    );
+    assert_eq!(canonical(users, "photos.type"), ["photo", "thumbnail"]);
+    assert_eq!(canonical(users, "groups.type"), ["direct", "indirect"]);
+    assert_eq!(canonical(groups, "members.type"), ["User", "Group"]);
+    assert_eq!(
+        find(users, "groups.$ref").reference_types,
+        ["User", "Group"]
+    );
+    assert_eq!(find(users, "photos.value").reference_types, ["external"]);
+    // Enterprise User (§4.3).
+    let names: Vec<&str> = ent.attributes.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "employeeNumber",
+            "costCenter",
+            "organization",
+            "division",
+            "department",
+            "manager"
+        ]
+    );
+    let manager = ent.attribute("manager").unwrap();
+    assert_eq!(manager.kind, T::Complex);
+    assert_eq!(manager.sub("displayName").unwrap().mutability, M::ReadOnly);
+    assert_eq!(manager.sub("$ref").unwrap().reference_types, ["User"]);
+}
