@@ -30,6 +30,7 @@ mod error;
 pub mod jit_store;
 pub mod login;
 pub mod model;
+pub mod scim;
 
 pub mod settings;
 pub mod tokens;
@@ -183,7 +184,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(login::routes())
-        .merge(settings::routes());
+        .merge(settings::routes())
+        .nest("/backend/scim/v2", scim::routes());
     if state.demo.is_some() {
         app = app.nest("/_demo-idp", demo_idp::routes());
     }
