@@ -283,8 +283,19 @@ fn schema_characteristics_follow_rfc7643() {
             None => def.clone(),
         }
     };
-    // (path, type, multi, caseExact, mutability, returned, uniqueness, required)
-    let cases: &[(&'static ResourceSchema, &str, T, bool, bool, M, R, U, bool)] = &[
+    // (schema, path, type, multi, caseExact, mutability, returned, uniqueness, required)
+    type Case = (
+        &'static ResourceSchema,
+        &'static str,
+        T,
+        bool,
+        bool,
+        M,
+        R,
+        U,
+        bool,
+    );
+    let cases: &[Case] = &[
         (
             users,
             "id",
