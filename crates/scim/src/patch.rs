@@ -349,7 +349,14 @@ impl<'s> Applier<'s> {
             return self.set(res, &path, value, replace);
         }
         let is_urn = key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
-        if is_urn && value.is_object() {
+        // `urn:…:enterprise:2.0:User:manager` names an attribute of a known schema (Entra), not an extension.
+        let known_attribute = is_urn
+            && AttrPath::parse(key).is_ok_and(|p| {
+                p.uri
+                    .as_deref()
+                    .is_some_and(|u| self.schema.is_core(u) || self.schema.extension(u).is_some())
+            });
+        if is_urn && !known_attribute && value.is_object() {
             // An extension this resource type does not declare: kept as it came.
             let slot = res
                 .entry(key.to_owned())

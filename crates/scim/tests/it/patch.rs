@@ -499,3 +499,27 @@ fn passwords_stay_out_of_debug_and_errors() {
     .unwrap();
     assert!(!format!("{r:?}").contains("secret"));
 }
+
+/// Entra's pathless replace may carry a URN-qualified attribute whose value is an object (`manager`).
+#[test]
+fn pathless_urn_attribute_with_object_value() {
+    let user = fixture("rfc7643_enterprise_user.json");
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let ops =
+        json!([{"op": "Replace", "value": {format!("{ent}:manager"): {"value": "new-boss"}}}]);
+    let r = apply(&user, ops.clone(), ResourceSchema::user(), Tolerant).unwrap();
+    assert_eq!(r[ent]["manager"]["value"], "new-boss");
+    assert_eq!(
+        r[ent]["manager"]["displayName"], "John Smith",
+        "complex replace merges"
+    );
+    assert!(
+        r.get(format!("{ent}:manager")).is_none(),
+        "not stored as an unknown extension"
+    );
+    // Strict: keys of a pathless value are attribute names (or an extension URN with an object).
+    let ops =
+        json!([{"op": "replace", "value": {format!("{ent}:manager"): {"value": "new-boss"}}}]);
+    let e = apply(&user, ops, ResourceSchema::user(), Strict).unwrap_err();
+    assert_eq!(e.scim_type(), Some("invalidPath"), "{e}");
+}
