@@ -1,0 +1,113 @@
+//! Reading inputs: a file path or `-` for standard input; SAML messages as raw XML or as the base64 form
+//! value copied from a browser (URL-encoded or not, with or without `SAMLResponse=`).
+
+use std::io::Read as _;
+use std::path::Path;
+
+use crate::output::Failure;
+
+/// Largest input read (SAML aggregates of metadata can reach a few MB; the parsers have their own limits).
+const MAX_INPUT: u64 = 32 * 1024 * 1024;
+
+/// Reads `path`, or standard input for `-`.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    let mut buf = Vec::new();
+    let what = path.display().to_string();
+    let result = if path.as_os_str() == "-" {
+        std::io::stdin().take(MAX_INPUT).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT).read_to_end(&mut buf))
+    };
+    result.map_err(|e| Failure::usage("io", format!("cannot read {what}: {e}")))?;
+    Ok(buf)
+}
+
+/// Reads `path` as UTF-8 text.
+pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
+    String::from_utf8(read(path)?)
+        .map_err(|_| Failure::usage("not_utf8", format!("{} is not UTF-8 text", path.display())))
+}
+
+/// Reads a JSON document.
+pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value, Failure> {
+    serde_json::from_slice(&read(path)?).map_err(|e| {
+        Failure::usage(
+            "invalid_json",
+            format!("{} is not JSON: {e}", path.display()),
+        )
+    })
+}
+
+/// Turns what the user pasted into XML bytes: XML as is; otherwise base64 (whitespace ignored), after
+/// URL-decoding when it contains `%`, and after dropping a leading `SAMLResponse=`/`SAMLRequest=` and any
+/// further form fields.
+pub(crate) fn saml_xml(raw: &[u8]) -> Result<Vec<u8>, Failure> {
+    let trimmed = raw.trim_ascii();
+    let without_bom = trimmed.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(trimmed);
+    if without_bom.first() == Some(&b'<') {
+        return Ok(trimmed.to_vec());
+    }
+    let text = std::str::from_utf8(trimmed).map_err(|_| {
+        Failure::usage(
+            "encoding",
+            "the input is neither XML nor base64 text (it is not UTF-8)",
+        )
+    })?;
+    let mut value = text;
+    for prefix in ["SAMLResponse=", "SAMLRequest="] {
+        if let Some(rest) = value.strip_prefix(prefix) {
+            value = rest.split('&').next().unwrap_or_default();
+        }
+    }
+    let decoded;
+    if value.contains('%') {
+        decoded = percent_encoding::percent_decode_str(value)
+            .decode_utf8()
+            .map_err(|_| Failure::usage("encoding", "URL-decoding gave bytes that are not UTF-8"))?
+            .into_owned();
+        value = &decoded;
+    }
+    let xml = gatehouse_saml::decode_form_value(value).map_err(|e| {
+        Failure::usage(
+            e.code(),
+            format!("the input is neither XML nor base64: {e}"),
+        )
+    })?;
+    if xml.trim_ascii_start().first() != Some(&b'<') {
+        return Err(Failure::usage(
+            "encoding",
+            "the input decodes from base64 but the result is not XML (a DEFLATEd HTTP-Redirect SAMLRequest is not supported here)",
+        ));
+    }
+    Ok(xml)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saml_input_forms() {
+        let xml = b"<samlp:Response/>";
+        // base64 of the XML above, with and without URL-encoding and form framing.
+        let b64 = "PHNhbWxwOlJlc3BvbnNlLz4=";
+        let cases: &[&[u8]] = &[
+            xml,
+            b"  \n<samlp:Response/>\n",
+            b64.as_bytes(),
+            b"PHNhbWxwOlJlc3Bv\nbnNlLz4=\n",
+            b"PHNhbWxwOlJlc3BvbnNlLz4%3D",
+            b"SAMLResponse=PHNhbWxwOlJlc3BvbnNlLz4%3D&RelayState=x",
+        ];
+        for case in cases {
+            assert_eq!(
+                saml_xml(case).unwrap(),
+                xml,
+                "{:?}",
+                String::from_utf8_lossy(case)
+            );
+        }
+        assert_eq!(saml_xml(b"hello world!").unwrap_err().code, "encoding");
+        assert_eq!(saml_xml(b"aGVsbG8=").unwrap_err().code, "encoding");
+    }
+}
