@@ -490,25 +490,24 @@ impl<'s> Applier<'s> {
         replace: bool,
     ) -> Result<()> {
         let value = self.coerce(t.def, value)?;
-        let container = self
-            .container(res, t, true)
-            .ok_or_else(|| Error::NoTarget {
-                reason: t.name.clone(),
-            })?;
-        let current = get_ci(container, &t.name);
-        if !self.mutable(t.def, current, &value)? {
-            return Ok(());
-        }
-        if value.is_null() {
-            if replace {
-                remove_ci(container, &t.name);
-                return Ok(());
-            }
+        if value.is_null() && !replace {
             return Err(Error::InvalidValue {
                 attribute: t.name.clone(),
                 expected: "a value".into(),
                 received: "null".into(),
             });
+        }
+        // Setting an attribute of an absent extension to null changes nothing.
+        let Some(container) = self.container(res, t, !value.is_null()) else {
+            return Ok(());
+        };
+        let current = get_ci(container, &t.name);
+        if !self.mutable(t.def, current, &value)? {
+            return Ok(());
+        }
+        if value.is_null() {
+            remove_ci(container, &t.name);
+            return Ok(());
         }
         let multi = t.def.map_or(value.is_array(), |d| d.multi_valued);
         let complex = t
