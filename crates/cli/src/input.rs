@@ -110,4 +110,39 @@ mod tests {
         assert_eq!(saml_xml(b"hello world!").unwrap_err().code, "encoding");
         assert_eq!(saml_xml(b"aGVsbG8=").unwrap_err().code, "encoding");
     }
+
+    proptest::proptest! {
+        /// Whatever XML a browser posted, every way of pasting it decodes to the same bytes.
+        #[test]
+        fn every_paste_form_decodes_to_the_xml(
+            body in "[ -~\\n]{0,300}",
+            width in 1usize..120,
+            url_encode: bool,
+            framed: bool,
+        ) {
+            use base64::Engine as _;
+            let xml = format!("<r>{body}</r>");
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&xml);
+            let wrapped: Vec<String> = b64
+                .as_bytes()
+                .chunks(width)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let mut pasted = wrapped.join("\n");
+            if url_encode {
+                pasted = pasted.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D").replace('\n', "%0A");
+            }
+            if framed {
+                pasted = format!("SAMLResponse={pasted}&RelayState=%2Fhome");
+            }
+            let decoded = saml_xml(format!("  {pasted}\n").as_bytes()).unwrap();
+            proptest::prop_assert_eq!(decoded, xml.trim_ascii().as_bytes().to_vec());
+        }
+
+        /// No input makes the decoder panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = saml_xml(&data);
+        }
+    }
 }

@@ -144,3 +144,36 @@ fn usage_errors_exit_2() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.starts_with("gatehouse "));
 }
+
+/// The README's walk-through shows real output: the text of step 2 must be what the binary prints.
+#[test]
+fn readme_walkthrough_output_is_current() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let r = run(
+        &[
+            "saml",
+            "verify",
+            &crate::support::testdata("saml/reject-wrong-audience/response.xml"),
+            "--idp-cert",
+            &crate::support::testdata("keys/idp.crt"),
+            "--idp-entity-id",
+            "http://www.okta.com/exk1abcdEXAMPLE",
+            "--sp-entity-id",
+            "urn:auth0:layer-stack-app:acme",
+            "--acs-url",
+            "https://auth.app.layer.ai/login/callback?connection=acme",
+            "--request-id",
+            "_req-7f3c2a",
+            "--now",
+            "2026-01-15T10:00:00Z",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        readme.contains(&r.stdout),
+        "README step 2 is stale; the binary prints:\n{}",
+        r.stdout
+    );
+}

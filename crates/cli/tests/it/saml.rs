@@ -324,6 +324,12 @@ fn unreadable_input_exits_2() {
         r.stdout.is_empty() && r.stderr.contains("encoding"),
         "{r:?}"
     );
+    // Well-formed XML that is not a Response (IdP metadata) cannot be verified as one.
+    let r = run(&accept_args(&testdata("saml/metadata/okta-idp.xml")), None);
+    assert_eq!(
+        (r.code, r.json()["error"].as_str()),
+        (2, Some("unexpected_message"))
+    );
     // A file that does not exist.
     let r = run(&accept_args("/nonexistent/response.xml"), None);
     assert_eq!((r.code, r.json()["error"].as_str()), (2, Some("io")));
