@@ -507,3 +507,66 @@ fn inspect_lists_checks_under_an_unverified_banner() {
     let r = run(&["saml", "inspect", "--json", "-"], Some(b"%%% not saml"));
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn inspect_shows_where_signatures_sit_and_what_is_encrypted() {
+    let r = run(
+        &[
+            "saml",
+            "inspect",
+            "--json",
+            &testdata("saml/accept-both-signed/response.xml"),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let out = r.json();
+    let on: Vec<&str> = out["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["on"].as_str().unwrap())
+        .collect();
+    assert_eq!(on, ["saml2p:Response", "saml2:Assertion"]);
+    assert!(
+        out["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["covers_parent"] == true)
+    );
+    // Without comparison flags, the comparisons are information only.
+    let destination = out["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "destination")
+        .unwrap();
+    assert_eq!(destination["status"], "info");
+
+    let dir = "xmlenc/accept-rsa-oaep-aes256-gcm-response-signed";
+    let r = run(
+        &[
+            "saml",
+            "inspect",
+            "--json",
+            &testdata(&format!("{dir}/response.xml")),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let out = r.json();
+    assert_eq!(out["assertions"][0]["encrypted"], true);
+    assert!(out["checks"].to_string().contains("encrypted_assertion"));
+    // verify decrypts it and says so.
+    let params = json_file(&format!("{dir}/params.json"));
+    let mut args = verify_args(dir, &params);
+    args.extend(decrypt_flags());
+    let r = run(&args, None);
+    assert_eq!(r.code, 0, "{r:?}");
+    let out = r.json();
+    assert_eq!(
+        (out["encrypted"].as_bool(), out["signed_response"].as_bool()),
+        (Some(true), Some(true))
+    );
+}
