@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::compat::Compatibility;
 use crate::error::{Error, Result};
-use crate::filter::{AttrPath, Filter, compare_str, parse_filter_with};
+use crate::filter::{AttrPath, Filter, compare_str, parse_with_positions};
 use crate::json::get_ci;
 use crate::resource::{ListResponse, Resource};
 use crate::schema::{AttributeDef, AttributeType, Located, ResourceSchema, Returned, short};
@@ -62,6 +62,8 @@ pub struct ListQuery {
     pub attributes: Vec<AttrPath>,
     /// `excludedAttributes`.
     pub excluded_attributes: Vec<AttrPath>,
+    /// Where each attribute expression of `filter` starts in the query text, for error positions.
+    filter_positions: Vec<usize>,
 }
 
 fn invalid(name: &str, expected: &str, got: &str) -> Error {
@@ -102,6 +104,7 @@ impl ListQuery {
             sort_order: SortOrder::Ascending,
             attributes: Vec::new(),
             excluded_attributes: Vec::new(),
+            filter_positions: Vec::new(),
         }
     }
 
@@ -125,7 +128,9 @@ impl ListQuery {
             };
             match k {
                 _ if k.eq_ignore_ascii_case("filter") => {
-                    q.filter = Some(parse_filter_with(v, compat)?)
+                    let (f, positions) = parse_with_positions(v, compat)?;
+                    q.filter = Some(f);
+                    q.filter_positions = positions;
                 }
                 _ if k.eq_ignore_ascii_case("startIndex") => {
                     q.start_index = start_index(int("startIndex")?)
@@ -210,7 +215,9 @@ impl ListQuery {
             }
         };
         if let Some(f) = text("filter")? {
-            q.filter = Some(parse_filter_with(f, compat)?);
+            let (f, positions) = parse_with_positions(f, compat)?;
+            q.filter = Some(f);
+            q.filter_positions = positions;
         }
         if let Some(s) = text("sortBy")? {
             q.sort_by = Some(AttrPath::parse(s.trim())?);
@@ -247,7 +254,7 @@ impl ListQuery {
         schema: &ResourceSchema,
     ) -> Result<ListResponse> {
         if let Some(f) = &self.filter {
-            f.check(schema)?;
+            f.check_at(schema, &self.filter_positions)?;
         }
         let mut hits: Vec<&Resource> = resources
             .into_iter()

@@ -22,5 +22,5 @@ pub mod sql;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter};
 pub(crate) use eval::{compare_str, matches_element};
-pub(crate) use parse::Parser;
 pub use parse::{MAX_DEPTH, MAX_FILTER_LEN, parse_filter, parse_filter_for, parse_filter_with};
+pub(crate) use parse::{Parser, parse_with_positions};

@@ -61,8 +61,18 @@ pub fn parse_filter_for(
     schema: &ResourceSchema,
     compat: Compatibility,
 ) -> Result<Filter> {
+    let (f, positions) = parse_with_positions(text, compat)?;
+    f.check_at(schema, &positions)?;
+    Ok(f)
+}
+
+/// Parses a filter and returns the start of every attribute expression, in source order.
+pub(crate) fn parse_with_positions(
+    text: &str,
+    compat: Compatibility,
+) -> Result<(Filter, Vec<usize>)> {
     if text.len() > MAX_FILTER_LEN {
-        return parse_filter_with(text, compat);
+        return parse_filter_with(text, compat).map(|f| (f, Vec::new()));
     }
     let mut p = Parser::new(text, compat);
     p.skip_ws();
@@ -71,8 +81,7 @@ pub fn parse_filter_for(
     if !p.at_end() {
         return Err(p.error("\"and\", \"or\" or the end of the filter"));
     }
-    f.check_at(schema, &p.leaves)?;
-    Ok(f)
+    Ok((f, p.leaves))
 }
 
 pub(crate) fn parse_attr_path_only(text: &str) -> Result<AttrPath> {

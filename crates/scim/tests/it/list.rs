@@ -61,6 +61,17 @@ fn paging_is_one_based_and_clamped() {
         assert_eq!(page["itemsPerPage"], want.len());
         assert!(page["startIndex"].as_u64().unwrap() >= 1);
     }
+    // A filter that does not fit the schema fails when run, pointing at the expression.
+    let q = ListQuery::from_query(
+        [("filter", r#"userName pr and active lt true"#)],
+        3,
+        Tolerant,
+    )
+    .unwrap();
+    match q.run(&data, s) {
+        Err(gatehouse_scim::Error::InvalidFilter { position, .. }) => assert_eq!(position, 16),
+        other => panic!("{other:?}"),
+    }
     let e = ListQuery::from_query([("count", "ten")], 3, Tolerant).unwrap_err();
     assert_eq!(e.scim_type(), Some("invalidValue"));
 }
