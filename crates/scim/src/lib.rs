@@ -49,7 +49,9 @@
 //!     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 //!     "Operations": [{"op": "Replace", "path": "active", "value": "False"}]
 //! }), Compatibility::Tolerant)?;
-//! patch.apply_to(&mut user, users, Compatibility::Tolerant)?;
+//! if patch.apply_to(&mut user, users, Compatibility::Tolerant)? {
+//!     user.touch("User", now); // lastModified and version, only when something changed
+//! }
 //! assert_eq!(user.get("active"), Some(&json!(false)));
 //! // The password is never returned.
 //! let shown = gatehouse_scim::list::project(&user, users, &[], &[]);

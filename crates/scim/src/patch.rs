@@ -176,7 +176,9 @@ impl PatchRequest {
     }
 
     /// Applies every operation to `resource` (a JSON object), all or nothing: on error `resource` is unchanged.
-    /// The caller updates `meta.lastModified` and `meta.version` afterwards (see [`crate::resource::Resource::touch`]).
+    /// Returns whether the resource changed: RFC 7644 §3.5.2.1 says a PATCH that changes nothing must not
+    /// change the modify timestamp, so the caller updates `meta.lastModified` and `meta.version` (see
+    /// [`crate::resource::Resource::touch`]) only when this is `true`.
     ///
     /// # Errors
     /// `noTarget`, `mutability`, `invalidValue`, `invalidPath` or `invalidSyntax` per RFC 7644 §3.5.2.
@@ -185,22 +187,35 @@ impl PatchRequest {
         resource: &mut Value,
         schema: &ResourceSchema,
         compat: Compatibility,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let obj = resource
-            .as_object()
-            .ok_or_else(|| syntax("a resource object", resource))?;
+            .as_object_mut()
+            .ok_or_else(|| Error::InvalidSyntax {
+                expected: "a resource object".into(),
+                received: "another JSON value".into(),
+            })?;
+        self.apply_to_object(obj, schema, compat)
+    }
+
+    fn apply_to_object(
+        &self,
+        obj: &mut Map<String, Value>,
+        schema: &ResourceSchema,
+        compat: Compatibility,
+    ) -> Result<bool> {
         let mut work = obj.clone();
         let applier = Applier { schema, compat };
         for op in &self.operations {
             applier.operation(&mut work, op)?;
         }
-        *resource = Value::Object(work);
-        Ok(())
+        let changed = work != *obj;
+        *obj = work;
+        Ok(changed)
     }
 }
 
 impl PatchRequest {
-    /// [`PatchRequest::apply`] on a [`Resource`](crate::resource::Resource).
+    /// [`PatchRequest::apply`] on a [`Resource`](crate::resource::Resource); `true` when it changed.
     ///
     /// # Errors
     /// As [`PatchRequest::apply`]; on error the resource is unchanged.
@@ -209,15 +224,8 @@ impl PatchRequest {
         resource: &mut crate::resource::Resource,
         schema: &ResourceSchema,
         compat: Compatibility,
-    ) -> Result<()> {
-        let obj = resource.as_object_mut();
-        let mut work = obj.clone();
-        let applier = Applier { schema, compat };
-        for op in &self.operations {
-            applier.operation(&mut work, op)?;
-        }
-        *obj = work;
-        Ok(())
+    ) -> Result<bool> {
+        self.apply_to_object(resource.as_object_mut(), schema, compat)
     }
 }
 

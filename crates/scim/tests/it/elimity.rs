@@ -150,8 +150,9 @@ impl Server {
             ("PATCH", Some(id)) => {
                 let i = find(table, &id).ok_or_else(|| not_found(&id))?;
                 let req = PatchRequest::from_slice(&bytes, compat)?;
-                req.apply_to(&mut table[i], schema, compat)?;
-                table[i].touch(&schema.name, now);
+                if req.apply_to(&mut table[i], schema, compat)? {
+                    table[i].touch(&schema.name, now);
+                }
                 Ok((200, project(&table[i], schema, &[], &[])))
             }
             ("DELETE", Some(id)) => {

@@ -25,7 +25,7 @@ fn apply(
             "a failed PATCH must leave the resource unchanged"
         );
     }
-    out.map(|()| r)
+    out.map(|_| r)
 }
 
 fn user_ops(resource: &Value, ops: Value) -> Result<Value, gatehouse_scim::Error> {
@@ -522,4 +522,21 @@ fn pathless_urn_attribute_with_object_value() {
         json!([{"op": "replace", "value": {format!("{ent}:manager"): {"value": "new-boss"}}}]);
     let e = apply(&user, ops, ResourceSchema::user(), Strict).unwrap_err();
     assert_eq!(e.scim_type(), Some("invalidPath"), "{e}");
+}
+
+/// RFC 7644 §3.5.2.1: adding a value that is already there changes nothing (and must not touch meta).
+#[test]
+fn apply_reports_whether_anything_changed() {
+    let group = fixture("rfc7643_group.json");
+    let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": "2819c223-7f76-453a-919d-413861904646"}]},
+        {"op": "replace", "path": "displayName", "value": "Tour Guides"}]});
+    let req = PatchRequest::from_json(&body, Strict).unwrap();
+    let mut r = group.clone();
+    assert!(!req.apply(&mut r, ResourceSchema::group(), Strict).unwrap());
+    assert_eq!(r, group);
+    let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+        {"op": "replace", "path": "displayName", "value": "Guides"}]});
+    let req = PatchRequest::from_json(&body, Strict).unwrap();
+    assert!(req.apply(&mut r, ResourceSchema::group(), Strict).unwrap());
 }

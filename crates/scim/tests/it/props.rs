@@ -179,7 +179,7 @@ proptest! {
         let users = ResourceSchema::user();
         let run = |r: &mut Value, ops: Value| {
             let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
-            PatchRequest::from_json(&body, compat).and_then(|p| p.apply(r, users, compat))
+            PatchRequest::from_json(&body, compat).and_then(|p| p.apply(r, users, compat)).map(|_| ())
         };
         if user.get(attr).is_none() {
             let mut r = user.clone();
