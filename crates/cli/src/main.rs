@@ -330,9 +330,12 @@ struct C14n {
     /// The exclusive InclusiveNamespaces PrefixList, space-separated ("#default" for the default namespace).
     #[arg(long, value_name = "PREFIXES")]
     prefixes: Option<String>,
-    /// Canonicalize only the element with this ID attribute (ID, Id, id or xml:id).
+    /// Canonicalize only the element with this ID attribute (ID, Id, id or xml:id) and its subtree.
     #[arg(long, value_name = "ID")]
     id: Option<String>,
+    /// Canonicalize only the first element with this qualified name (e.g. saml2:Assertion) and its subtree.
+    #[arg(long, value_name = "QNAME", conflicts_with = "id")]
+    element: Option<String>,
 }
 
 fn run(cli: Cli, style: Style) -> Result<Output, Failure> {
@@ -429,6 +432,7 @@ fn run(cli: Cli, style: Style) -> Result<Output, Failure> {
             with_comments: a.with_comments,
             prefixes: a.prefixes,
             id: a.id,
+            element: a.element,
         }),
     }
 }

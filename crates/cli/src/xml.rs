@@ -19,6 +19,7 @@ pub(crate) struct C14nArgs {
     pub(crate) with_comments: bool,
     pub(crate) prefixes: Option<String>,
     pub(crate) id: Option<String>,
+    pub(crate) element: Option<String>,
 }
 
 /// `xml c14n`.
@@ -51,23 +52,30 @@ pub(crate) fn c14n_cmd(args: &C14nArgs) -> Result<Output, Failure> {
     let bytes = input::read(&args.file)?;
     let doc = Document::parse(&bytes).map_err(|e| xml_failure(&e))?;
     let mut out = Vec::with_capacity(bytes.len());
-    match &args.id {
-        None => method.canonicalize_document(&doc, None, &mut out),
-        Some(id) => {
-            let element = std::iter::once(doc.root())
-                .chain(doc.root().descendants())
+    let all = || std::iter::once(doc.root()).chain(doc.root().descendants());
+    let apex = match (&args.id, &args.element) {
+        (Some(id), _) => Some(
+            all()
                 .find(|e| e.id_attr() == Some(id.as_str()))
                 .ok_or_else(|| {
                     Failure::usage("no_such_id", format!("no element has the ID {id:?}"))
-                })?;
-            method.canonicalize(element, None, &mut out)
-        }
+                })?,
+        ),
+        (None, Some(qname)) => Some(all().find(|e| e.qname() == qname).ok_or_else(|| {
+            Failure::usage("no_such_element", format!("no element is named {qname:?}"))
+        })?),
+        (None, None) => None,
+    };
+    match apex {
+        None => method.canonicalize_document(&doc, None, &mut out),
+        Some(element) => method.canonicalize(element, None, &mut out),
     }
     .map_err(|e| xml_failure(&e))?;
     let json = json!({
         "method": method.uri(),
         "prefixes": args.prefixes,
         "id": args.id,
+        "element": args.element,
         "canonical": String::from_utf8_lossy(&out),
     });
     Ok(Output::new(json, out))

@@ -130,3 +130,115 @@ fn ssoready_exclusive_c14n_pairs() {
     }
     assert!(n >= 5, "only {n} pairs");
 }
+
+/// The Exclusive C14N spec examples (§2.2), the Canonical XML spec example 3.2 and the Y1 interop outputs,
+/// from Apache Santuario (third-party corpus; see its MANIFEST.md for what each output is).
+#[test]
+fn santuario_vectors() {
+    let root = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/c14n/santuario"
+    ));
+    if !root.exists() {
+        assert!(
+            std::env::var("GATEHOUSE_INTEROP").as_deref() != Ok("1"),
+            "third-party corpus missing at {} (GATEHOUSE_INTEROP=1)",
+            root.display()
+        );
+        eprintln!(
+            "skipping: third-party corpus not found at {}",
+            root.display()
+        );
+        return;
+    }
+    // (input, flags, expected output) — rows of the MANIFEST usable without DTDs or XPath node-sets.
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("c14n-spec/32_input.xml", &[], "c14n-spec/32_c14n.xml"),
+        (
+            "c14n-spec/default_ns_redefinition_input.xml",
+            &["--with-comments", "--id", "envelopedData"],
+            "c14n-spec/default_ns_redefinition_c14n.xml",
+        ),
+        (
+            "exclusive/example2_2_1.xml",
+            &["--with-comments", "--element", "n1:elem2"],
+            "exclusive/example2_2_1_c14nized.xml",
+        ),
+        (
+            "exclusive/example2_2_2.xml",
+            &["--with-comments", "--element", "n1:elem2"],
+            "exclusive/example2_2_2_c14nized.xml",
+        ),
+        (
+            "exclusive/example2_2_1.xml",
+            &["--exclusive", "--with-comments", "--element", "n1:elem2"],
+            "exclusive/example2_2_c14nized_exclusive.xml",
+        ),
+        (
+            "exclusive/example2_2_2.xml",
+            &["--exclusive", "--with-comments", "--element", "n1:elem2"],
+            "exclusive/example2_2_c14nized_exclusive.xml",
+        ),
+        (
+            "exclusive/example2_2_3.xml",
+            &["--exclusive", "--with-comments", "--element", "p"],
+            "exclusive/example2_2_3_c14nized_exclusive.xml",
+        ),
+        (
+            "exclusive/example2_4.xml",
+            &["--exclusive", "--with-comments", "--element", "etsi:elem2"],
+            "exclusive/example2_4_c14nized.xml",
+        ),
+        (
+            "interop-exc-c14n-Y1/exc-signature.xml",
+            &["--exclusive", "--id", "to-be-signed"],
+            "interop-exc-c14n-Y1/c14n-0.txt",
+        ),
+        (
+            "interop-exc-c14n-Y1/exc-signature.xml",
+            &[
+                "--exclusive",
+                "--id",
+                "to-be-signed",
+                "--prefixes",
+                "bar #default",
+            ],
+            "interop-exc-c14n-Y1/c14n-1.txt",
+        ),
+        (
+            "interop-exc-c14n-Y1/exc-signature.xml",
+            &["--exclusive", "--with-comments", "--id", "to-be-signed"],
+            "interop-exc-c14n-Y1/c14n-2.txt",
+        ),
+        (
+            "interop-exc-c14n-Y1/exc-signature.xml",
+            &[
+                "--exclusive",
+                "--with-comments",
+                "--id",
+                "to-be-signed",
+                "--prefixes",
+                "bar #default",
+            ],
+            "interop-exc-c14n-Y1/c14n-3.txt",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (input, flags, output) in cases {
+        let path = root.join(input).display().to_string();
+        let mut args = vec!["xml", "c14n", path.as_str()];
+        args.extend_from_slice(flags);
+        let r = run(&args, None);
+        let want = std::fs::read(root.join(output)).unwrap();
+        if r.code != 0 || r.stdout.as_bytes() != want.as_slice() {
+            failures.push(format!(
+                "{input} {flags:?} → {output}: exit {}\n got: {:?}\nwant: {:?}\n{}",
+                r.code,
+                r.stdout,
+                String::from_utf8_lossy(&want),
+                r.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
