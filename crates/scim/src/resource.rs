@@ -356,8 +356,9 @@ pub fn create(
 }
 
 /// Reads a `PUT` body as the new state of `existing` (RFC 7644 §3.5.1): `id` and `meta.created`/`location` are
-/// kept (Okta copies `id` and `meta` back; they are ignored), immutable attributes must not change, writeOnly
-/// attributes not sent (the password) are kept, everything else not sent becomes unassigned.
+/// kept (Okta copies `id` and `meta` back; they are ignored), immutable attributes must not change (and are
+/// kept when not sent), writeOnly attributes not sent (the password) are kept, everything else not sent
+/// becomes unassigned.
 ///
 /// # Errors
 /// As [`validate`], and [`Error::Mutability`] when an immutable attribute changes.
@@ -373,16 +374,19 @@ pub fn replace(
         let old = existing.get(&d.name);
         let new = r.get(&d.name);
         match d.mutability {
-            Mutability::Immutable => {
-                if let (Some(o), Some(n)) = (old, new)
-                    && o != n
-                {
+            Mutability::Immutable => match (old, new) {
+                (Some(o), Some(n)) if o != n => {
                     return Err(Error::Mutability {
                         attribute: d.name.clone(),
                         mutability: "immutable",
                     });
                 }
-            }
+                // Not sent: an immutable value cannot be cleared either.
+                (Some(o), None) => {
+                    r.0.insert(d.name.clone(), o.clone());
+                }
+                _ => {}
+            },
             Mutability::WriteOnly if new.is_none() => {
                 if let Some(o) = old {
                     r.0.insert(d.name.clone(), o.clone());

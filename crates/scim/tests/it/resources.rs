@@ -112,6 +112,19 @@ fn create_and_replace() {
     let a = resource::create(&custom, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x", "badge": "1"}), Strict, "i", None, now).unwrap();
     let e = resource::replace(&custom, &a, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x", "badge": "2"}), Strict, later).unwrap_err();
     assert_eq!(e.scim_type(), Some("mutability"));
+    let kept = resource::replace(
+        &custom,
+        &a,
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "y"}),
+        Strict,
+        later,
+    )
+    .unwrap();
+    assert_eq!(
+        kept.get("badge"),
+        Some(&json!("1")),
+        "an immutable value is not cleared by omission"
+    );
 }
 
 #[test]
