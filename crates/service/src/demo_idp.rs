@@ -253,7 +253,7 @@ fn bad(msg: impl Into<String>) -> Response {
         .into_response()
 }
 
-async fn index(State(state): State<AppState>) -> Response {
+pub(crate) async fn index(State(state): State<AppState>) -> Response {
     let Ok(idp) = demo(&state) else {
         return bad("not in demo mode");
     };

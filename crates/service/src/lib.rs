@@ -187,7 +187,9 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::routes())
         .nest("/backend/scim/v2", scim::routes());
     if state.demo.is_some() {
-        app = app.nest("/_demo-idp", demo_idp::routes());
+        app = app
+            .route("/_demo-idp/", axum::routing::get(demo_idp::index))
+            .nest("/_demo-idp", demo_idp::routes());
     }
     app.layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)

@@ -1,0 +1,17 @@
+//! Integration tests of the reference login service: router-level tests (no socket) for every route, and full
+//! flows over a real socket through the built-in demo IdP.
+
+// Test helpers outside #[test] functions may panic: a failed expectation is a failed test.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod flows;
+mod harness;
+mod routes;
+mod scim;
+mod settings;
