@@ -53,3 +53,18 @@ pub(crate) fn is_present(v: &Value) -> bool {
         Value::Bool(_) | Value::Number(_) => true,
     }
 }
+
+/// `v` without `null` members in its objects (and in the objects of an array): a null is an unassigned value
+/// (RFC 7643 §2.5), so `{"value": "x", "$ref": null}` is stored as `{"value": "x"}`.
+pub(crate) fn without_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}

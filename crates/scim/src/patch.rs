@@ -524,7 +524,7 @@ impl<'s> Applier<'s> {
         let current_is_array = matches!(current, Some(Value::Array(_)));
         match (multi, current) {
             (true, _) if current_is_array && !replace => {
-                let Value::Array(new) = value else {
+                let Value::Array(new) = crate::json::without_nulls(value) else {
                     return Ok(());
                 };
                 let Some(Value::Array(list)) = get_ci_mut(container, &t.name) else {
@@ -580,7 +580,7 @@ impl<'s> Applier<'s> {
                         received: short(&value),
                     });
                 }
-                set_ci(container, &t.name, value);
+                set_ci(container, &t.name, crate::json::without_nulls(value));
             }
             (false, Some(Value::Object(_))) if complex => {
                 let mut merged = current.cloned().unwrap_or(Value::Null);
@@ -590,7 +590,7 @@ impl<'s> Applier<'s> {
                 merge_objects(&mut merged, value);
                 set_ci(container, &t.name, merged);
             }
-            _ => set_ci(container, &t.name, value),
+            _ => set_ci(container, &t.name, crate::json::without_nulls(value)),
         }
         Ok(())
     }
@@ -992,13 +992,18 @@ fn clear_other_primaries(items: &mut [Value], keep: usize) {
 }
 
 /// Merges the members of `add` into `into` (an object), replacing members with the same (case-insensitive) key.
+/// A `null` member unassigns that key (RFC 7643 §2.5).
 fn merge_objects(into: &mut Value, add: Value) {
     match (into, add) {
         (Value::Object(dst), Value::Object(src)) => {
             for (k, v) in src {
-                set_ci(dst, &k, v);
+                if v.is_null() {
+                    remove_ci(dst, &k);
+                } else {
+                    set_ci(dst, &k, v);
+                }
             }
         }
-        (dst, src) => *dst = src,
+        (dst, src) => *dst = crate::json::without_nulls(src),
     }
 }

@@ -261,7 +261,7 @@ pub fn validate(schema: &ResourceSchema, body: Value, compat: Compatibility) -> 
         match def {
             Some(d) if d.mutability == Mutability::ReadOnly => {}
             Some(d) => {
-                let v = d.coerce(v, compat)?;
+                let v = crate::json::without_nulls(d.coerce(v, compat)?);
                 if !v.is_null() {
                     out.insert(d.name.clone(), v);
                 }
@@ -298,7 +298,7 @@ fn validate_attrs(
         match crate::schema::find(defs, &k) {
             Some(d) if d.mutability == Mutability::ReadOnly => {}
             Some(d) => {
-                let v = d.coerce(v, compat)?;
+                let v = crate::json::without_nulls(d.coerce(v, compat)?);
                 if !v.is_null() {
                     out.insert(d.name.clone(), v);
                 }

@@ -540,3 +540,35 @@ fn apply_reports_whether_anything_changed() {
     let req = PatchRequest::from_json(&body, Strict).unwrap();
     assert!(req.apply(&mut r, ResourceSchema::group(), Strict).unwrap());
 }
+
+/// A null is an unassigned value (RFC 7643 §2.5): it clears a sub-attribute and is not stored.
+#[test]
+fn nulls_unassign() {
+    let user = fixture("rfc7643_full_user.json");
+    let r = apply(
+        &user,
+        json!([{"op": "replace", "path": "name", "value": {"middleName": null, "givenName": "B"}}]),
+        ResourceSchema::user(),
+        Strict,
+    )
+    .unwrap();
+    assert!(r["name"].get("middleName").is_none());
+    assert_eq!(r["name"]["givenName"], "B");
+    let group = fixture("rfc7643_group.json");
+    let r = apply(
+        &group,
+        json!([{"op": "add", "path": "members", "value": [{"value": "n1", "$ref": null}]}]),
+        ResourceSchema::group(),
+        Strict,
+    )
+    .unwrap();
+    assert_eq!(r["members"][2], json!({"value": "n1"}));
+    let r = apply(
+        &user,
+        json!([{"op": "replace", "path": "nickName", "value": null}]),
+        ResourceSchema::user(),
+        Strict,
+    )
+    .unwrap();
+    assert!(r.get("nickName").is_none());
+}
