@@ -38,9 +38,13 @@ pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value, Failure> {
     })
 }
 
+/// Largest inflated HTTP-Redirect message accepted (the XML parser's own limit is 1 MiB).
+const MAX_INFLATED: u64 = 2 * 1024 * 1024;
+
 /// Turns what the user pasted into XML bytes: XML as is; otherwise base64 (whitespace ignored), after
-/// URL-decoding when it contains `%`, and after dropping a leading `SAMLResponse=`/`SAMLRequest=` and any
-/// further form fields.
+/// URL-decoding when it contains `%`. A form body or query string (`SAMLResponse=…&RelayState=…`) or a whole
+/// HTTP-Redirect URL is reduced to its `SAMLResponse`/`SAMLRequest` value, and a raw-DEFLATEd message (the
+/// HTTP-Redirect binding's encoding) is inflated.
 pub(crate) fn saml_xml(raw: &[u8]) -> Result<Vec<u8>, Failure> {
     let trimmed = raw.trim_ascii();
     let without_bom = trimmed.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(trimmed);
@@ -54,10 +58,14 @@ pub(crate) fn saml_xml(raw: &[u8]) -> Result<Vec<u8>, Failure> {
         )
     })?;
     let mut value = text;
-    for prefix in ["SAMLResponse=", "SAMLRequest="] {
-        if let Some(rest) = value.strip_prefix(prefix) {
-            value = rest.split('&').next().unwrap_or_default();
-        }
+    if value.starts_with("http://") || value.starts_with("https://") {
+        value = value.split_once('?').map_or("", |(_, q)| q);
+    }
+    if let Some(v) = value.split('&').find_map(|part| {
+        part.strip_prefix("SAMLResponse=")
+            .or_else(|| part.strip_prefix("SAMLRequest="))
+    }) {
+        value = v;
     }
     let decoded;
     if value.contains('%') {
@@ -67,19 +75,27 @@ pub(crate) fn saml_xml(raw: &[u8]) -> Result<Vec<u8>, Failure> {
             .into_owned();
         value = &decoded;
     }
-    let xml = gatehouse_saml::decode_form_value(value).map_err(|e| {
+    let bytes = gatehouse_saml::decode_form_value(value).map_err(|e| {
         Failure::usage(
             e.code(),
             format!("the input is neither XML nor base64: {e}"),
         )
     })?;
-    if xml.trim_ascii_start().first() != Some(&b'<') {
-        return Err(Failure::usage(
-            "encoding",
-            "the input decodes from base64 but the result is not XML (a DEFLATEd HTTP-Redirect SAMLRequest is not supported here)",
-        ));
+    if bytes.trim_ascii_start().first() == Some(&b'<') {
+        return Ok(bytes);
     }
-    Ok(xml)
+    let mut inflated = Vec::new();
+    let ok = flate2::read::DeflateDecoder::new(bytes.as_slice())
+        .take(MAX_INFLATED)
+        .read_to_end(&mut inflated)
+        .is_ok();
+    if ok && inflated.trim_ascii_start().first() == Some(&b'<') {
+        return Ok(inflated);
+    }
+    Err(Failure::usage(
+        "encoding",
+        "the input decodes from base64, but neither the result nor its DEFLATE inflation is XML",
+    ))
 }
 
 #[cfg(test)]

@@ -662,3 +662,36 @@ fn ssoready_real_idp_responses() {
         }
     }
 }
+
+/// HTTP-Redirect AuthnRequests (raw DEFLATE made with python zlib, see testdata/saml/make.sh) inspect from
+/// the query string or the whole URL, and come out as the XML that was deflated.
+#[test]
+fn inspect_reads_redirect_binding_requests() {
+    let query =
+        String::from_utf8(read("saml/redirect/authnrequest-signed-rsa-sha256.query")).unwrap();
+    let url = format!(
+        "{}?{query}",
+        json_file("saml/redirect/manifest.json")["sso_url"]
+            .as_str()
+            .unwrap()
+    );
+    let original = String::from_utf8(read("saml/redirect/authnrequest.xml")).unwrap();
+    for input in [query.as_str(), url.as_str()] {
+        let r = run(&["saml", "inspect", "--json", "-"], Some(input.as_bytes()));
+        assert_eq!(r.code, 0, "{r:?}");
+        let out = r.json();
+        assert_eq!(out["summary"]["id"], "_req-7f3c2a");
+        assert!(
+            out["summary"]["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("AuthnRequest"),
+            "{out}"
+        );
+        // Every attribute value of the original appears in the pretty-printed form.
+        let pretty = out["xml"].as_str().unwrap();
+        for value in original.split('"').skip(1).step_by(2) {
+            assert!(pretty.contains(value), "{value} missing from\n{pretty}");
+        }
+    }
+}
