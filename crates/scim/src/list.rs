@@ -46,7 +46,8 @@ pub enum SortOrder {
 }
 
 /// A parsed list query.
-#[derive(Debug, Clone, PartialEq)]
+/// Equality ignores where the filter's expressions were in the query text.
+#[derive(Debug, Clone)]
 pub struct ListQuery {
     /// `filter`.
     pub filter: Option<Filter>,
@@ -236,6 +237,43 @@ impl ListQuery {
         Ok(q)
     }
 
+    /// The query as a SearchRequest message (RFC 7644 §3.4.3), for `POST /.search`; reads back with
+    /// [`ListQuery::from_search_request`].
+    #[must_use]
+    pub fn to_search_request(&self) -> Value {
+        let paths = |list: &[AttrPath]| -> Value {
+            Value::Array(list.iter().map(|p| Value::String(p.to_string())).collect())
+        };
+        let mut m = Map::new();
+        m.insert(
+            "schemas".into(),
+            Value::Array(vec![Value::String(SEARCH_REQUEST_SCHEMA.into())]),
+        );
+        if !self.attributes.is_empty() {
+            m.insert("attributes".into(), paths(&self.attributes));
+        }
+        if !self.excluded_attributes.is_empty() {
+            m.insert(
+                "excludedAttributes".into(),
+                paths(&self.excluded_attributes),
+            );
+        }
+        if let Some(f) = &self.filter {
+            m.insert("filter".into(), Value::String(f.to_string()));
+        }
+        if let Some(by) = &self.sort_by {
+            m.insert("sortBy".into(), Value::String(by.to_string()));
+            let order = match self.sort_order {
+                SortOrder::Ascending => "ascending",
+                SortOrder::Descending => "descending",
+            };
+            m.insert("sortOrder".into(), Value::String(order.into()));
+        }
+        m.insert("startIndex".into(), Value::from(self.start_index));
+        m.insert("count".into(), Value::from(self.count));
+        Value::Object(m)
+    }
+
     /// The number of matches to skip (`startIndex - 1`), for a store that pages itself.
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -292,6 +330,18 @@ impl ListQuery {
             start_index: self.start_index,
             resources: page,
         })
+    }
+}
+
+impl PartialEq for ListQuery {
+    fn eq(&self, other: &Self) -> bool {
+        self.filter == other.filter
+            && self.start_index == other.start_index
+            && self.count == other.count
+            && self.sort_by == other.sort_by
+            && self.sort_order == other.sort_order
+            && self.attributes == other.attributes
+            && self.excluded_attributes == other.excluded_attributes
     }
 }
 

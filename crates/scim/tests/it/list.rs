@@ -202,6 +202,36 @@ fn search_request_bodies() {
             .scim_type(),
         Some("invalidSyntax")
     );
+    // A query written as a SearchRequest reads back the same.
+    let q = ListQuery::from_query(
+        [
+            (
+                "filter",
+                r#"emails[type eq "work"].value co "@x" and not (title pr)"#,
+            ),
+            ("startIndex", "3"),
+            ("count", "7"),
+            ("sortBy", "name.familyName"),
+            ("sortOrder", "descending"),
+            (
+                "attributes",
+                "userName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+            ),
+            ("excludedAttributes", "emails"),
+        ],
+        100,
+        Strict,
+    )
+    .unwrap();
+    let body = q.to_search_request();
+    assert_eq!(
+        body["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:SearchRequest"])
+    );
+    assert_eq!(
+        ListQuery::from_search_request(&body, 100, Strict).unwrap(),
+        q
+    );
     let bad = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName eq"});
     assert_eq!(
         ListQuery::from_search_request(&bad, 100, Strict)
