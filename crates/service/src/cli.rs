@@ -100,6 +100,30 @@ pub enum WorkspaceAction {
         #[arg(long = "domain")]
         domains: Vec<String>,
     },
+    /// Changes a workspace's plan or SSO enforcement.
+    Update {
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// New plan: free, team or enterprise.
+        #[arg(long)]
+        plan: Option<String>,
+        /// Require SSO for members (break-glass recovery codes stay possible for admins).
+        #[arg(long)]
+        enforce_sso: Option<bool>,
+    },
+    /// Issues a one-time break-glass recovery code for an admin (created as a manual admin if absent).
+    RecoveryCode {
+        /// Workspace name.
+        #[arg(long)]
+        workspace: String,
+        /// The admin's email.
+        #[arg(long)]
+        email: String,
+        /// Validity in minutes.
+        #[arg(long, default_value_t = 60)]
+        minutes: i64,
+    },
 }
 
 /// Connection commands.
@@ -233,6 +257,38 @@ pub async fn run(cli: Cli) -> Result<()> {
                 model::add_verified_domain(&state, &ws, d).await?;
             }
             println!("created workspace {} ({} plan)", ws.name, ws.plan);
+            Ok(())
+        }
+        Some(Command::Workspace {
+            action:
+                WorkspaceAction::Update {
+                    name,
+                    plan,
+                    enforce_sso,
+                },
+        }) => {
+            let ws = workspace(&state, name).await?;
+            let ws = model::update_workspace(&state, &ws, plan.as_deref(), *enforce_sso).await?;
+            println!(
+                "workspace {}: {} plan, SSO enforced: {}",
+                ws.name, ws.plan, ws.enforce_sso
+            );
+            Ok(())
+        }
+        Some(Command::Workspace {
+            action:
+                WorkspaceAction::RecoveryCode {
+                    workspace: w,
+                    email,
+                    minutes,
+                },
+        }) => {
+            let ws = workspace(&state, w).await?;
+            let code = crate::recovery::issue(&state, &ws, email, *minutes).await?;
+            println!(
+                "{code}\nRedeem once within {minutes} minutes at {}/login/recovery",
+                state.config.auth_url
+            );
             Ok(())
         }
         Some(Command::Connection {

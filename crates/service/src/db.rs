@@ -12,7 +12,8 @@ use sqlx::{AnyPool, Row as _};
 use crate::error::Result;
 
 /// The schema, one migration per entry; applied in order, each once (recorded in `schema_version`).
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE workspaces (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -125,7 +126,18 @@ CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"];
+",
+    r"
+CREATE TABLE recovery_codes (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, user_id)
+);
+CREATE INDEX audit_log_outcome ON audit_log(workspace_id, outcome, at)
+",
+];
 
 /// Opens (creating if needed) the database at `url_or_path` — a path for SQLite, or a `sqlite:` URL — and
 /// applies the migrations.
@@ -196,7 +208,13 @@ async fn migrate(pool: &AnyPool) -> Result<()> {
 /// Deletes expired outstanding requests, pending logins, replay keys and sessions; returns how many rows went.
 pub async fn sweep(pool: &AnyPool, now: i64) -> Result<u64> {
     let mut removed = 0;
-    for table in ["saml_requests", "oidc_pending", "replay_cache", "sessions"] {
+    for table in [
+        "saml_requests",
+        "oidc_pending",
+        "replay_cache",
+        "sessions",
+        "recovery_codes",
+    ] {
         removed += sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE expires_at <= $1"
         )))

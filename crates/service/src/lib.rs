@@ -6,6 +6,7 @@
 //! - `GET/POST /login/callback`: OIDC code callback; SAML ACS (`POST ?connection=<name>`), SP- and IdP-initiated.
 //! - `GET /logout`, `GET /pem?cert=<connection>`, `GET /saml/metadata?connection=<connection>`, `GET /`.
 //! - `/settings/tokens`, `/settings/sso`: personal access tokens and connections (Enterprise plan only).
+//! - `/login/recovery`: break-glass sign-in for admins with a one-time code from the admin CLI ([`recovery`]).
 //! - `/backend/scim/v2/`: the SCIM 2.0 server, bearer personal access tokens.
 //! - `/_demo-idp/`: with `--demo`, a built-in SAML and OIDC identity provider with a few demo users.
 //!
@@ -30,6 +31,7 @@ mod error;
 pub mod jit_store;
 pub mod login;
 pub mod model;
+pub mod recovery;
 pub mod scim;
 
 pub mod settings;
@@ -185,6 +187,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(login::routes())
         .merge(settings::routes())
+        .merge(recovery::routes())
         .nest("/backend/scim/v2", scim::routes());
     if state.demo.is_some() {
         app = app

@@ -101,7 +101,8 @@ async fn landing_inner(state: &AppState, headers: &HeaderMap) -> Result<Response
 fn login_form(csrf: &str, email: &str, note: &str) -> String {
     format!(
         "{note}<form method=\"post\" action=\"/login\">{}<label>Work email <input type=\"email\" name=\"email\" value=\"{}\" required autofocus></label> \
-         <button type=\"submit\">Continue</button></form>",
+         <button type=\"submit\">Continue</button></form><p><small>Admin locked out by a broken IdP? \
+         <a href=\"/login/recovery\">Recovery sign-in</a></small></p>",
         web::csrf_input(csrf),
         esc(email)
     )

@@ -82,6 +82,41 @@ pub async fn create_workspace(state: &AppState, name: &str, plan: &str) -> Resul
     })
 }
 
+/// Changes a workspace's plan and/or SSO enforcement.
+pub async fn update_workspace(
+    state: &AppState,
+    workspace: &Workspace,
+    plan: Option<&str>,
+    enforce_sso: Option<bool>,
+) -> Result<Workspace> {
+    let plan = plan.unwrap_or(&workspace.plan);
+    if !["free", "team", ENTERPRISE].contains(&plan) {
+        return Err(Error::Invalid(format!(
+            "plan {plan:?}: expected free, team or enterprise"
+        )));
+    }
+    let enforce = enforce_sso.unwrap_or(workspace.enforce_sso);
+    sqlx::query("UPDATE workspaces SET plan = $1, enforce_sso = $2 WHERE id = $3")
+        .bind(plan)
+        .bind(i64::from(enforce))
+        .bind(&workspace.id)
+        .execute(&state.pool)
+        .await?;
+    crate::web::audit(
+        state,
+        Some(&workspace.id),
+        None,
+        "workspace-updated",
+        &format!("plan {plan}, enforce_sso {enforce}"),
+    )
+    .await;
+    Ok(Workspace {
+        plan: plan.to_owned(),
+        enforce_sso: enforce,
+        ..workspace.clone()
+    })
+}
+
 /// The workspace called `name`.
 pub async fn workspace_by_name(state: &AppState, name: &str) -> Result<Option<Workspace>> {
     sqlx::query("SELECT * FROM workspaces WHERE name = $1")

@@ -396,3 +396,137 @@ async fn admin_commands_create_a_workspace_connections_and_a_token() {
     let cookie = gatehouse_service::web::set_cookie(&state, "gh_session", "v", None);
     assert!(cookie.to_str().unwrap().contains("Secure"));
 }
+
+#[tokio::test]
+async fn break_glass_recovery_code_is_single_use_audited_and_rate_limited() {
+    let s = start().await;
+    let demo = model::workspace_by_name(&s.state, "demo")
+        .await
+        .unwrap()
+        .unwrap();
+    let code = gatehouse_service::recovery::issue(&s.state, &demo, "owner@demo.example", 60)
+        .await
+        .unwrap();
+    assert!(code.starts_with("ghr_"));
+    assert_eq!(
+        crate::harness::count(
+            &s.state,
+            "SELECT COUNT(*) AS n FROM recovery_codes WHERE code_hash = $1",
+            &code
+        )
+        .await,
+        0,
+        "stored hashed"
+    );
+    let mut b = Browser::new(&s.base);
+    let page = b.get("/login/recovery").await;
+    let ok = b
+        .submit(
+            &page,
+            None,
+            &[("email", "owner@demo.example"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(ok.location().as_deref(), Some("/settings/sso"));
+    assert_eq!(
+        b.get("/settings/sso").await.status,
+        200,
+        "the recovered admin can fix the connection"
+    );
+    assert!(b.get("/").await.body.contains("break-glass"));
+    assert_eq!(
+        crate::harness::last_audit(&s.state).await.0,
+        "recovery-signed-in"
+    );
+
+    let mut other = Browser::new(&s.base);
+    let page = other.get("/login/recovery").await;
+    let reused = other
+        .submit(
+            &page,
+            None,
+            &[("email", "owner@demo.example"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(reused.status, 403, "single use");
+
+    // Members who are not admins cannot get a code.
+    let mut g = Browser::new(&s.base);
+    crate::harness::saml_login(&mut g, "grace@demo.example", "1").await;
+    assert!(
+        gatehouse_service::recovery::issue(&s.state, &demo, "grace@demo.example", 60)
+            .await
+            .is_err()
+    );
+
+    let fresh = gatehouse_service::recovery::issue(&s.state, &demo, "owner@demo.example", 60)
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        let page = other.get("/login/recovery").await;
+        let bad = other
+            .submit(
+                &page,
+                None,
+                &[("email", "owner@demo.example"), ("code", "ghr_wrong")],
+            )
+            .await;
+        assert_eq!(bad.status, 403);
+    }
+    let page = other.get("/login/recovery").await;
+    let locked = other
+        .submit(
+            &page,
+            None,
+            &[("email", "owner@demo.example"), ("code", &fresh)],
+        )
+        .await;
+    assert_eq!(
+        locked.status, 429,
+        "five failures in the window lock recovery: {}",
+        locked.body
+    );
+    assert_eq!(
+        crate::harness::last_audit(&s.state).await.0,
+        "recovery-throttled"
+    );
+}
+
+#[tokio::test]
+async fn expired_rows_are_swept() {
+    let s = start().await;
+    let mut b = Browser::new(&s.base);
+    let csrf = b.csrf().await;
+    b.post(
+        "/login",
+        &[
+            ("csrf".into(), csrf),
+            ("email".into(), "ada@demo.example".into()),
+            ("connection".into(), "demo-saml".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        crate::harness::count(
+            &s.state,
+            "SELECT COUNT(*) AS n FROM saml_requests WHERE connection = $1",
+            "demo-saml"
+        )
+        .await,
+        1
+    );
+    let removed = gatehouse_service::db::sweep(&s.state.pool, s.state.now().timestamp() + 3600)
+        .await
+        .unwrap();
+    assert!(removed >= 1);
+    assert_eq!(
+        crate::harness::count(
+            &s.state,
+            "SELECT COUNT(*) AS n FROM saml_requests WHERE connection = $1",
+            "demo-saml"
+        )
+        .await,
+        0
+    );
+}
