@@ -72,7 +72,7 @@ pub struct SqlWhere {
 }
 
 /// Translates `filter` for resources of type `schema`. `first_param` is the number of the first placeholder
-/// (pass 2 when `?1` already binds the resource type).
+/// (at least 1; pass 2 when `?1` already binds the resource type).
 ///
 /// # Errors
 /// [`Error::InvalidFilter`] from [`Filter::check`] (a filter that would fail in memory fails here too).
@@ -85,7 +85,7 @@ pub fn to_sql(
     filter.check(schema)?;
     let mut t = Translator {
         dialect,
-        first: first_param,
+        first: first_param.max(1),
         params: Vec::new(),
         aliases: 0,
     };
@@ -112,7 +112,7 @@ pub fn order_by(
 ) -> SqlWhere {
     let mut t = Translator {
         dialect,
-        first: first_param,
+        first: first_param.max(1),
         params: Vec::new(),
         aliases: 0,
     };
