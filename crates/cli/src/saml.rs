@@ -83,6 +83,16 @@ pub(crate) fn pinned(files: &[PathBuf]) -> Result<PinnedKeys, Failure> {
     Ok(keys)
 }
 
+/// The first `CERTIFICATE` block of a PEM bundle (key and certificate in one file).
+fn certificate_block(pem: &str) -> Option<String> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let start = pem.find(BEGIN)?;
+    let rest = pem.get(start..)?;
+    let end = rest.find(END)? + END.len();
+    Some(rest.get(..end)?.to_owned())
+}
+
 fn sp_key(key: &Path, cert: &Path) -> Result<Arc<SpKey>, Failure> {
     let key_pem = input::read_text(key)?;
     let cert_pem = input::read_text(cert)?;
@@ -172,21 +182,22 @@ pub(crate) fn verify(args: &VerifyArgs, style: Style) -> Result<Output, Failure>
         sp.clock_skew_seconds = skew;
     }
     if let Some(key) = &args.decrypt_key {
-        let cert = match &args.decrypt_cert {
-            Some(c) => c.clone(),
-            None => key.clone(),
+        let key_pem = input::read_text(key)?;
+        let cert_pem = match &args.decrypt_cert {
+            Some(c) => input::read_text(c)?,
+            None => certificate_block(&key_pem).ok_or_else(|| {
+                Failure::usage(
+                    "missing_decrypt_cert",
+                    format!(
+                        "{} holds no certificate: pass the SP certificate with --decrypt-cert FILE (gatehouse-saml's SpKey takes the key pair)",
+                        key.display()
+                    ),
+                )
+            })?,
         };
-        let key_text = input::read_text(key)?;
-        if args.decrypt_cert.is_none() && !key_text.contains("-----BEGIN CERTIFICATE-----") {
-            return Err(Failure::usage(
-                "missing_decrypt_cert",
-                format!(
-                    "{} holds no certificate: pass the SP certificate with --decrypt-cert FILE (gatehouse-saml's SpKey takes the key pair)",
-                    key.display()
-                ),
-            ));
-        }
-        sp.decryption_key = Some(sp_key(key, &cert)?);
+        let pair = SpKey::from_pem(&key_pem, &cert_pem)
+            .map_err(|e| Failure::usage(e.code(), format!("{}: {e}", key.display())))?;
+        sp.decryption_key = Some(Arc::new(pair));
     }
     sp.validate()
         .map_err(|problems| Failure::usage("config", problems.join("; ")))?;

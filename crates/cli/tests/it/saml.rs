@@ -433,6 +433,27 @@ fn decryption_needs_the_key() {
         (r.code, r.json()["error"].as_str()),
         (2, Some("missing_decrypt_cert"))
     );
+    // A PEM bundle with the key and the certificate needs no --decrypt-cert.
+    let bundle = crate::support::scratch("bundle").join("sp.pem");
+    std::fs::write(&bundle, [read("keys/sp.key"), read("keys/sp.crt")].concat()).unwrap();
+    let mut args = verify_args(dir, &params);
+    args.extend(["--decrypt-key".into(), bundle.display().to_string()]);
+    let r = run(&args, None);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["encrypted"], true);
+    // The wrong key (idp.key) cannot decrypt: one opaque failure.
+    let mut args = verify_args(dir, &params);
+    args.extend([
+        "--decrypt-key".into(),
+        testdata("keys/idp.key"),
+        "--decrypt-cert".into(),
+        testdata("keys/idp.crt"),
+    ]);
+    let r = run(&args, None);
+    assert_eq!(
+        (r.code, r.json()["error"].as_str()),
+        (1, Some("decryption_failed"))
+    );
 }
 
 #[test]
