@@ -48,6 +48,8 @@ pub struct VerifiedAssertion {
     pub(crate) signed_response: bool,
     pub(crate) signed_assertion: bool,
     pub(crate) encrypted: bool,
+    pub(crate) signature_algorithm: &'static str,
+    pub(crate) certificate_sha256: String,
 }
 
 impl VerifiedAssertion {
@@ -143,6 +145,19 @@ impl VerifiedAssertion {
     #[must_use]
     pub fn signed_assertion(&self) -> bool {
         self.signed_assertion
+    }
+
+    /// The algorithm of the signature the assertion was read through (e.g. `rsa-sha256`).
+    #[must_use]
+    pub fn signature_algorithm(&self) -> &'static str {
+        self.signature_algorithm
+    }
+
+    /// SHA-256 fingerprint (colon-separated hex) of the pinned certificate that verified that signature:
+    /// during a rotation, this says which certificate the IdP is using.
+    #[must_use]
+    pub fn certificate_sha256(&self) -> &str {
+        &self.certificate_sha256
     }
 
     /// Whether the assertion arrived encrypted.

@@ -483,6 +483,7 @@ impl Ctx<'_> {
         signed_assertion: bool,
         encrypted: bool,
     ) -> Result<CheckedResponse> {
+        let info = a.signature_info();
         if self.idp.policy.require_signed_assertion && !signed_assertion {
             return Err(Error::AssertionNotSigned);
         }
@@ -603,6 +604,8 @@ impl Ctx<'_> {
                 signed_response,
                 signed_assertion,
                 encrypted,
+                signature_algorithm: info.signature_algorithm.name(),
+                certificate_sha256: gatehouse_xml::fingerprint_hex(&info.certificate_sha256),
             },
             replay_expires_at,
         })

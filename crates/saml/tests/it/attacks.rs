@@ -100,6 +100,18 @@ fn run_family(family: &str) -> usize {
                 } else if a.name_id().value != "jane.doe@acme.com" {
                     failures.push(format!("{name}: NameID {:?}", a.name_id().value));
                 }
+                // Which pinned certificate verified it: the rotation case uses idp-next, the rest idp
+                // (EC cases pin their own EC certificates).
+                let want_fp = if name.contains("rotation") {
+                    "71:CA:10:20"
+                } else if name.contains("ecdsa") {
+                    ""
+                } else {
+                    "91:F3:7D:FB"
+                };
+                if family == "saml" && !a.certificate_sha256().starts_with(want_fp) {
+                    failures.push(format!("{name}: verified by {}", a.certificate_sha256()));
+                }
                 if a.attribute("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress")
                     .is_empty()
                 {
