@@ -17,9 +17,9 @@ use crate::saml::now_or_clock;
 /// The redirect URI the library's connection type needs; ID token verification never uses it.
 const UNUSED_REDIRECT: &str = "https://gatehouse-cli.invalid/callback";
 
-/// A stable snake_case code for an OIDC error: its variant name (gatehouse-oidc has no `code()` yet).
+/// The library's stable snake_case code for an OIDC error.
 pub(crate) fn oidc_code(e: &gatehouse_oidc::Error) -> String {
-    crate::output::variant_code(&format!("{e:?}"))
+    e.code().to_owned()
 }
 
 fn oidc_failure(e: &gatehouse_oidc::Error) -> Failure {

@@ -354,6 +354,60 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable snake_case code for the variant (logs, metrics, the CLI's JSON).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidIssuerInput { .. } => "invalid_issuer_input",
+            Self::InvalidUrl { .. } => "invalid_url",
+            Self::TooLarge { .. } => "too_large",
+            Self::Malformed { .. } => "malformed",
+            Self::DiscoveryIssuerMismatch { .. } => "discovery_issuer_mismatch",
+            Self::MissingEndpoint { .. } => "missing_endpoint",
+            Self::PkceUnsupported { .. } => "pkce_unsupported",
+            Self::NoUsableKeys { .. } => "no_usable_keys",
+            Self::AlgNone { .. } => "alg_none",
+            Self::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+            Self::AlgorithmMismatch { .. } => "algorithm_mismatch",
+            Self::SymmetricNotEnabled { .. } => "symmetric_not_enabled",
+            Self::WeakSymmetricKey { .. } => "weak_symmetric_key",
+            Self::UnknownKeyId { .. } => "unknown_key_id",
+            Self::NoKeyForAlgorithm { .. } => "no_key_for_algorithm",
+            Self::AmbiguousKey { .. } => "ambiguous_key",
+            Self::BadSignature { .. } => "bad_signature",
+            Self::IssuerMismatch { .. } => "issuer_mismatch",
+            Self::AudienceMismatch { .. } => "audience_mismatch",
+            Self::UntrustedAudience { .. } => "untrusted_audience",
+            Self::LoginExpired { .. } => "login_expired",
+            Self::AzpMissing { .. } => "azp_missing",
+            Self::AzpMismatch { .. } => "azp_mismatch",
+            Self::MissingClaim { .. } => "missing_claim",
+            Self::InvalidClaim { .. } => "invalid_claim",
+            Self::Expired { .. } => "expired",
+            Self::NotYetValid { .. } => "not_yet_valid",
+            Self::IssuedInFuture { .. } => "issued_in_future",
+            Self::IssuedTooLongAgo { .. } => "issued_too_long_ago",
+            Self::NonceMismatch { .. } => "nonce_mismatch",
+            Self::AtHashMismatch { .. } => "at_hash_mismatch",
+            Self::CHashMismatch { .. } => "c_hash_mismatch",
+            Self::AuthTooOld { .. } => "auth_too_old",
+            Self::StateMismatch { .. } => "state_mismatch",
+            Self::ResponseModeMismatch { .. } => "response_mode_mismatch",
+            Self::MissingParameter { .. } => "missing_parameter",
+            Self::DuplicateParameter { .. } => "duplicate_parameter",
+            Self::IdpError { .. } => "idp_error",
+            Self::HttpStatus { .. } => "http_status",
+            Self::Http { .. } => "http",
+            Self::UnexpectedTokenType { .. } => "unexpected_token_type",
+            Self::UserInfoSubjectMismatch { .. } => "user_info_subject_mismatch",
+            Self::NoEndpoint { .. } => "no_endpoint",
+            Self::UnknownInitiatingIssuer { .. } => "unknown_initiating_issuer",
+            Self::TargetLinkRejected { .. } => "target_link_rejected",
+            Self::InvalidClientKey { .. } => "invalid_client_key",
+            Self::Random { .. } => "random",
+        }
+    }
+
     /// What an IdP admin (Okta words) or the app operator should change, when the fix is a setting.
     #[must_use]
     pub fn admin_hint(&self) -> Option<&'static str> {
