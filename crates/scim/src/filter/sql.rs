@@ -25,10 +25,13 @@
 //! - No value and no attribute name is spliced into the SQL text: literals, JSON paths and keys are all bound
 //!   parameters ([`SqlParam`]); the text holds only fixed SQL, placeholders and generated aliases.
 //! - The clause means what [`Filter::matches`] means: case-insensitive comparison unless the attribute is
-//!   `caseExact` (the parameter is lower-cased in Rust, the column with `lower()`: SQLite's built-in `lower()`
-//!   folds ASCII only), `dateTime` compared as instants (`julianday` / `timestamptz`), multi-valued attributes
+//!   `caseExact`, `dateTime` compared as instants (`julianday` / `timestamptz`), multi-valued attributes
 //!   through `EXISTS` over the array elements, every leaf `COALESCE`d so `NOT` follows two-valued logic.
-//!   One documented difference: `pr` on a multi-valued attribute tests for a non-empty array.
+//!   Tests run 650 filters (600 generated) over 45 users through SQLite and PostgreSQL and compare with memory.
+//! - Known differences: case folding is the parameter lower-cased in Rust (Unicode) against the column's
+//!   `lower()`, which folds ASCII only in SQLite and in PostgreSQL under the C locale, so a stored `"É"` does not
+//!   match `"é"` there (it does in memory and under a Unicode-aware PostgreSQL locale); `pr` on a multi-valued
+//!   attribute tests for a non-empty array.
 
 use std::fmt::Write as _;
 

@@ -300,7 +300,8 @@ fn sqlite_agrees_on_generated_filters() {
     if !interop() {
         return;
     }
-    let users = users();
+    let mut users = users();
+    users.extend(generated_users(40));
     let filters = generated_filters(600);
     let want = memory_lines(&filters, &users);
     // The generated set must discriminate: many filters select some users but not all.
@@ -317,6 +318,107 @@ fn sqlite_agrees_on_generated_filters() {
         want.len()
     );
     compare("sqlite", &filters, &sqlite_lines(&filters, &users), &want);
+}
+
+/// Random users (fixed seed) with schema-typed values drawn from the same pools as the generated filters.
+fn generated_users(n: usize) -> Vec<Value> {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = move |k: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        usize::try_from(seed % k as u64).unwrap()
+    };
+    fn pick<'a>(r: &mut dyn FnMut(usize) -> usize, xs: &[&'a str]) -> &'a str {
+        xs[r(xs.len())]
+    }
+    // Non-ASCII text is lower-case here: SQL `lower()` folds ASCII only (SQLite; PostgreSQL under C).
+    const WORDS: &[&str] = &[
+        "bjensen@example.com",
+        "BJensen",
+        "Example",
+        "jensen.org",
+        "Employee",
+        "Tour Guide",
+        "O'Malley",
+        "é",
+        "",
+        "work",
+        "home",
+        "701984",
+        "J",
+        "blue",
+        "red",
+        "Al",
+        "zed",
+    ];
+    const DATES: &[&str] = &[
+        "2011-05-13T04:42:34Z",
+        "2011-05-13T06:42:34+02:00",
+        "2010-01-23T04:56:22Z",
+        "2011-05-13T04:42:34.5Z",
+    ];
+    let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let mut out = Vec::new();
+    for i in 0..n {
+        let r = &mut rnd;
+        let mut u = json!({"id": format!("g{i:02}"), "userName": format!("{}{i}", pick(r, WORDS))});
+        for key in ["title", "userType", "displayName", "nickName", "externalId"] {
+            if r(2) == 0 {
+                u[key] = json!(pick(r, WORDS));
+            }
+        }
+        if r(2) == 0 {
+            u["active"] = json!(r(2) == 0);
+        }
+        if r(2) == 0 {
+            let (family, given) = (pick(r, WORDS), pick(r, WORDS));
+            u["name"] = json!({"familyName": family, "givenName": given});
+        }
+        if r(3) != 0 {
+            let emails: Vec<Value> = (0..r(3) + 1)
+                .map(|_| {
+                    let (value, kind, primary) = (
+                        pick(r, WORDS),
+                        pick(r, &["work", "home", "Work"]),
+                        r(3) == 0,
+                    );
+                    json!({"value": value, "type": kind, "primary": primary})
+                })
+                .collect();
+            u["emails"] = Value::Array(emails);
+        }
+        if r(2) == 0 {
+            let (modified, created) = (pick(r, DATES), pick(r, DATES));
+            u["meta"] =
+                json!({"resourceType": "User", "lastModified": modified, "created": created});
+        }
+        if r(3) == 0 {
+            u["age"] = [json!(41), json!(30.5), json!(0), json!(3)][r(4)].clone();
+        }
+        if r(3) == 0 {
+            let (a, b) = (pick(r, WORDS), pick(r, WORDS));
+            u["tags"] = json!([a, b]);
+        }
+        if r(3) == 0 {
+            let (colour, size) = (pick(r, &["red", "blue"]), r(4));
+            u["badges"] = json!([{"colour": colour, "size": size}]);
+        }
+        if r(3) == 0 {
+            let (kind, code) = (pick(r, &["work", "home"]), pick(r, &["91608", "10001"]));
+            u["addresses"] = json!([{"type": kind, "postalCode": code}]);
+        }
+        if r(3) == 0 {
+            let value = pick(r, &["e@foo.com", "x@bar.org"]);
+            u["ims"] = json!([{"type": "xmpp", "value": value}]);
+        }
+        if r(3) == 0 {
+            let (number, manager) = (pick(r, &["701984", "7", "8"]), pick(r, &["26118915", "x"]));
+            u[ent] = json!({"employeeNumber": number, "manager": {"value": manager}});
+        }
+        out.push(u);
+    }
+    out
 }
 
 /// Random filters (fixed seed) over the attributes and values of `users()`, keeping those that pass
@@ -626,7 +728,8 @@ fn postgres_selects_what_memory_matches() {
         return;
     }
     let pg = Postgres::start();
-    let users = users();
+    let mut users = users();
+    users.extend(generated_users(40));
     let mut filters: Vec<String> = FILTERS.iter().map(|f| (*f).to_owned()).collect();
     let fixed = filters.len();
     filters.extend(generated_filters(600));
