@@ -11,6 +11,7 @@
 //! | `GET /Users/{id}` | [`list::project`], [`list::if_none_match`]; unknown id → [`Error::NotFound`] (404) |
 //! | `PUT /Users/{id}` | [`list::check_if_match`], [`resource::replace`] |
 //! | `PATCH /Users/{id}` | [`patch::PatchRequest::from_slice`], [`patch::PatchRequest::apply_to`], [`resource::Resource::touch`] |
+//! | `DELETE /Users/{id}` | [`list::check_if_match`]; 204, unknown id → [`Error::NotFound`] |
 //! | `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas` | [`resource::ServiceProviderConfig`], [`resource::resource_types_response`], [`resource::schemas_response`] |
 //! | any error | [`Error::status`], [`Error::to_scim_json`] (status as a string, `scimType`) |
 //!
