@@ -34,6 +34,21 @@
 //! - `remove` with a value list (Entra) removes every element with a listed `value`, whatever other
 //!   sub-attributes the item names: failing to revoke a membership would be the unsafe outcome.
 //!
+//! # Hostile input
+//!
+//! - Bounded work: filters and paths of at most [`filter::MAX_FILTER_LEN`] bytes and [`filter::MAX_DEPTH`]
+//!   nesting levels (no recursion without a bound, no backtracking beyond one `not`), bodies of at most
+//!   [`resource::MAX_BODY_LEN`] bytes, at most [`patch::MAX_OPERATIONS`] PATCH operations; adding to a large
+//!   multi-valued attribute is linear (an index of `value`s, no copies per operation).
+//! - No panics on any input: the library denies `unwrap`, `expect`, indexing and `panic!`; the fuzz targets
+//!   (`scim_filter`, `scim_patch`) and property tests feed it arbitrary bytes.
+//! - Fail closed and all or nothing: a PATCH that fails anywhere leaves the resource untouched; readOnly and
+//!   immutable attributes are refused, not silently dropped (except readOnly values in POST/PUT bodies, which
+//!   RFC 7644 says to ignore).
+//! - SQL from filters binds every value and every attribute name as a parameter ([`filter::sql`]).
+//! - Passwords (any `password` member) are `[redacted]` in `Debug` output and error texts, never returned by
+//!   [`list::project`], and never logged; `tracing` events name attributes, not values.
+//!
 //! ```
 //! use gatehouse_scim::{Compatibility, patch::PatchRequest, resource, schema::ResourceSchema};
 //! use chrono::{TimeZone, Utc};
