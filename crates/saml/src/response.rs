@@ -47,8 +47,21 @@ pub fn decode_form_value(value: &str) -> Result<Vec<u8>> {
             reason: "larger than 1.4 MB",
         });
     }
-    let compact: Vec<u8> = value.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    STANDARD.decode(&compact).map_err(|_| Error::Encoding {
+    let bytes = value.as_bytes();
+    let has_space = bytes
+        .iter()
+        .fold(false, |acc, b| acc | b.is_ascii_whitespace());
+    let decoded = if has_space {
+        let compact: Vec<u8> = bytes
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        STANDARD.decode(&compact)
+    } else {
+        STANDARD.decode(bytes)
+    };
+    decoded.map_err(|_| Error::Encoding {
         reason: "not base64",
     })
 }
