@@ -150,7 +150,7 @@ pub async fn open(url_or_path: &str) -> Result<AnyPool> {
     };
     let options = AnyConnectOptions::from_str(&url)?;
     let pool = AnyPoolOptions::new()
-        .max_connections(8)
+        .max_connections(4)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 sqlx::query("PRAGMA foreign_keys = ON")

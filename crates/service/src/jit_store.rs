@@ -256,6 +256,22 @@ pub async fn provision(
     identity: &Identity,
     policy: &Policy,
 ) -> Result<(Decision, Option<String>)> {
+    // Optimistic pass on a read snapshot: a returning user with nothing to change (the common case) or a refusal
+    // needs no write, so it takes no write lock.
+    {
+        let mut read = state.pool.begin().await?;
+        let existing = lookup(&mut read, ws, identity, policy).await?;
+        let decision = decide(identity, &existing, policy);
+        read.rollback().await?;
+        match &decision {
+            Decision::Deny { .. } => return Ok((decision, None)),
+            Decision::SignIn { user, .. } => {
+                let id = user.0.clone();
+                return Ok((decision, Some(id)));
+            }
+            _ => {}
+        }
+    }
     let now = state.now().timestamp();
     let mut tx = state.pool.begin().await?;
     // Take the write lock first (SQLite: no read-to-write upgrade failure; PostgreSQL: a row lock per workspace).

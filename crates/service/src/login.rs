@@ -614,7 +614,7 @@ async fn saml_acs_inner(
         ));
     };
     let settings = conn.saml_settings()?;
-    let sp = model::saml_sp(state, conn, &settings)?;
+    let sp = model::saml_sp_with(state, conn, false)?;
     let now = state.now();
     let xml = gatehouse_saml::decode_form_value(posted)?;
     let checked = gatehouse_saml::check_response(&sp, &settings.idp, &xml, now)?;
@@ -771,15 +771,11 @@ async fn complete(
         Decision::Update { .. } => "updated",
         _ => "signed-in",
     };
-    web::audit(
-        state,
-        Some(&ws.id),
-        Some(&conn.name),
-        "signed-in",
-        &format!("{method}; jit:{} ({what})", decision.rule().code()),
+    let reason = format!("{method}; jit:{} ({what})", decision.rule().code());
+    let cookie = web::create_session_audited(
+        state, &ws.id, &user_id, &conn.name, method, id_token, &reason,
     )
-    .await;
-    let cookie = web::create_session(state, &ws.id, &user_id, &conn.name, method, id_token).await?;
+    .await?;
     let target = return_to
         .and_then(|t| web::safe_return_to(state, &t))
         .unwrap_or_else(|| "/".to_owned());
@@ -1025,8 +1021,8 @@ async fn saml_metadata(
 ) -> Response {
     let result = async {
         let conn = saml_connection(&state, q.get("connection")).await?;
-        let settings = conn.saml_settings()?;
-        let sp = model::saml_sp(&state, &conn, &settings)?;
+        // The certificate is always published, so an IdP can be set to verify signed requests beforehand.
+        let sp = model::saml_sp_with(&state, &conn, true)?;
         Ok::<_, Error>(gatehouse_saml::sp_metadata(&sp, true))
     }
     .await;

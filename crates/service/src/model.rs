@@ -466,8 +466,22 @@ pub fn saml_sp(
     conn: &Connection,
     settings: &SamlSettings,
 ) -> Result<ServiceProvider> {
+    saml_sp_with(
+        state,
+        conn,
+        settings.sign_requests || settings.idp.want_authn_requests_signed,
+    )
+}
+
+/// The SP side of a SAML connection; with `with_key`, the decrypted signing key too (the ACS needs none: the
+/// service requests no encrypted assertions, and validation uses only the IdP's pinned certificates).
+pub fn saml_sp_with(
+    state: &AppState,
+    conn: &Connection,
+    with_key: bool,
+) -> Result<ServiceProvider> {
     let mut sp = ServiceProvider::new(state.sp_entity_id(&conn.name), state.acs_url(&conn.name));
-    if settings.sign_requests || settings.idp.want_authn_requests_signed {
+    if with_key {
         let sealed = conn
             .sealed_secret
             .as_deref()

@@ -160,17 +160,77 @@ pub async fn create_session(
     ))
 }
 
+/// Creates a session and its `signed-in` audit row in one transaction (one commit per login); returns the cookie.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_session_audited(
+    state: &AppState,
+    workspace_id: &str,
+    user_id: &str,
+    connection: &str,
+    method: &str,
+    id_token: Option<&str>,
+    reason: &str,
+) -> Result<HeaderValue> {
+    let raw = crate::crypto::random_token(32)?;
+    let hash = crate::crypto::sha256_hex(raw.as_bytes());
+    let now = state.now().timestamp();
+    let sealed = id_token
+        .map(|t| state.key.seal("id-token", t.as_bytes()))
+        .transpose()?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, workspace_id, user_id, connection, method, sealed_id_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&hash)
+    .bind(workspace_id)
+    .bind(user_id)
+    .bind(connection)
+    .bind(method)
+    .bind(sealed)
+    .bind(now)
+    .bind(now + state.config.session_ttl_secs)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO audit_log (id, at, workspace_id, connection, outcome, reason) VALUES ($1, $2, $3, $4, 'signed-in', $5)")
+        .bind(crate::db::new_id()?)
+        .bind(now)
+        .bind(workspace_id)
+        .bind(connection)
+        .bind(reason.chars().take(1000).collect::<String>())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(
+        workspace = workspace_id,
+        connection,
+        outcome = "signed-in",
+        reason,
+        "audit"
+    );
+    Ok(set_cookie(
+        state,
+        SESSION_COOKIE,
+        &raw,
+        Some(state.config.session_ttl_secs),
+    ))
+}
+
 /// The session of this request, if any and not expired.
 pub async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>> {
     let Some(raw) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     let hash = crate::crypto::sha256_hex(raw.as_bytes());
-    let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-        .bind(&hash)
-        .bind(state.now().timestamp())
-        .fetch_optional(&state.pool)
-        .await?;
+    // A session of a deactivated (or deleted) user is no session.
+    let row = sqlx::query(
+        "SELECT s.* FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+    )
+    .bind(&hash)
+    .bind(state.now().timestamp())
+    .fetch_optional(&state.pool)
+    .await?;
     row.map(|r| {
         Ok(Session {
             id_hash: r.try_get("id_hash")?,
