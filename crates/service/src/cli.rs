@@ -21,7 +21,7 @@ pub struct Cli {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", global = true)]
     pub listen: SocketAddr,
-    /// Public base URL of the app (default: http://<listen>).
+    /// Public base URL of the app (default: `http://<listen>`).
     #[arg(long, global = true)]
     pub public_url: Option<String>,
     /// Base URL of the auth side (login, callback, metadata); default: the public URL.
@@ -161,6 +161,9 @@ pub enum ConnectionAction {
         /// File holding the client secret.
         #[arg(long)]
         client_secret_file: String,
+        /// Send the client secret in the token request body (`client_secret_post`) instead of HTTP Basic.
+        #[arg(long)]
+        client_secret_post: bool,
     },
 }
 
@@ -325,6 +328,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     issuer,
                     client_id,
                     client_secret_file,
+                    client_secret_post,
                 },
         }) => {
             let ws = workspace(&state, w).await?;
@@ -333,7 +337,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let settings = OidcSettings {
                 issuer: issuer.clone(),
                 client_id: client_id.clone(),
-                client_secret_post: false,
+                client_secret_post: *client_secret_post,
             };
             model::add_oidc_connection(&state, &ws, name, &settings, secret.trim()).await?;
             println!(

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use crate::AppState;
 use crate::error::{Error, Result};
 
-/// Plans; SSO connections and SCIM need [`Plan::Enterprise`].
+/// The Enterprise plan: SSO connections and SCIM need it.
 pub const ENTERPRISE: &str = "enterprise";
 
 /// A workspace (tenant).

@@ -1,4 +1,5 @@
-//! Workspace settings pages: `/settings/tokens` (personal access tokens) and `/settings/sso` (connections), for
+//! Workspace settings pages: `/settings/tokens` (personal access tokens), `/settings/sso` (connections) and
+//! `/settings/members` (who exists and how each was provisioned: SCIM, JIT via which connection, manual), for
 //! admins of an Enterprise workspace. Every form carries a CSRF token; every query is scoped to the session's
 //! workspace.
 
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(tokens_page).post(tokens_create))
         .route("/settings/tokens/revoke", post(tokens_revoke))
         .route("/settings/sso", get(sso_page))
+        .route("/settings/members", get(members_page))
         .route("/settings/sso/oidc", post(sso_add_oidc))
         .route("/settings/sso/saml", post(sso_add_saml))
         .route("/settings/sso/delete", post(sso_delete))
@@ -326,6 +328,38 @@ async fn sso_delete(State(state): State<AppState>, headers: HeaderMap, body: Byt
         }
         web::audit(&state, Some(&ws.id), Some(&name), "connection-deleted", "").await;
         Ok::<_, Error>(web::see_other("/settings/sso"))
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+async fn members_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        let ws = match gate(&state, &headers).await? {
+            Gate::Stop(r) => return Ok(r),
+            Gate::Ok(ws) => ws,
+        };
+        let mut body = String::from(
+            "<table><tr><th>Email</th><th>Name</th><th>SCIM userName</th><th>Role</th><th>Status</th><th>Provisioned by</th></tr>",
+        );
+        for u in crate::jit_store::users_of(&state, &ws.id).await? {
+            let how = match u.provisioned_by.as_str() {
+                "scim" => "SCIM".to_owned(),
+                "manual" => "manual".to_owned(),
+                other => other.strip_prefix("jit:").map_or_else(|| other.to_owned(), |c| format!("JIT via {c}")),
+            };
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(u.email.as_deref().unwrap_or("")),
+                esc(u.display_name.as_deref().unwrap_or("")),
+                esc(u.user_name.as_deref().unwrap_or("")),
+                esc(u.role.as_deref().unwrap_or("member")),
+                if u.active { "active" } else { "deactivated" },
+                esc(&how)
+            ));
+        }
+        body.push_str("</table><p><a href=\"/\">Home</a></p>");
+        Ok::<_, Error>(page(&format!("Members · {}", ws.name), &body).into_response())
     }
     .await;
     r.unwrap_or_else(|e| web::error_page(&e))

@@ -536,3 +536,58 @@ async fn concurrent_first_logins_of_one_person_yield_one_account() {
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn oidc_with_client_secret_post_and_members_page_shows_provisioning() {
+    let s = start().await;
+    let demo = model::workspace_by_name(&s.state, "demo")
+        .await
+        .unwrap()
+        .unwrap();
+    let idp = s.state.demo.clone().unwrap();
+    let settings = model::OidcSettings {
+        issuer: idp.issuer(),
+        client_id: "post-client".into(),
+        client_secret_post: true,
+    };
+    model::add_oidc_connection(&s.state, &demo, "demo-oidc-post", &settings, "post-secret")
+        .await
+        .unwrap();
+    idp.oidc_clients.lock().unwrap().insert(
+        "post-client".into(),
+        gatehouse_service::demo_idp::OidcClient {
+            client_id: "post-client".into(),
+            client_secret: "post-secret".into(),
+            redirect_uri: s.state.callback_url(),
+            post_logout_redirect_uri: format!("{}/", s.base),
+        },
+    );
+    let mut b = Browser::new(&s.base);
+    let csrf = b.csrf().await;
+    let to_idp = b
+        .post(
+            "/login",
+            &[
+                ("csrf".into(), csrf),
+                ("email".into(), "ada@demo.example".into()),
+                ("connection".into(), "demo-oidc-post".into()),
+            ],
+        )
+        .await;
+    let picker = b.get(&to_idp.location().unwrap()).await;
+    let back = b.submit(&picker, Some(("user", "0")), &[]).await;
+    let done = b.get(&back.location().unwrap()).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    // Grace arrives by SAML; Ada (admin) sees both and how each was provisioned.
+    let mut g = Browser::new(&s.base);
+    saml_login(&mut g, "grace@demo.example", "1").await;
+    let members = b.get("/settings/members").await;
+    assert_eq!(members.status, 200, "{}", members.body);
+    assert!(
+        members.body.contains("JIT via demo-oidc-post")
+            && members.body.contains("JIT via demo-saml"),
+        "{}",
+        members.body
+    );
+    assert_eq!(g.get("/settings/members").await.status, 403);
+}
