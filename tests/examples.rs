@@ -493,3 +493,124 @@ mod scim {
         }
     }
 }
+
+#[allow(
+    dead_code,
+    unreachable_pub,
+    reason = "the example's main is not called here"
+)]
+#[path = "../examples/jit_minimal.rs"]
+mod jit_minimal;
+
+mod jit {
+    use gatehouse::jit::{
+        ConnectionId, Decision, Domain, EmailLinking, MemoryDirectory, Policy, Rule, ScimRecord,
+        SsoLink, Subject,
+    };
+
+    use super::jit_minimal::{CONNECTION, account, claims, login, verified_fixture};
+
+    fn policy() -> Policy {
+        Policy::new(ConnectionId::new(CONNECTION))
+    }
+
+    #[test]
+    fn first_login_creates_then_signs_in() {
+        let claims = claims(&verified_fixture());
+        let mut directory = MemoryDirectory::new();
+        let first = login(&mut directory, &claims, &policy()).unwrap();
+        assert_eq!(first.rule(), Rule::CreateOnFirstLogin);
+        let user = directory.users().next().unwrap().clone();
+        // The fixture's attribute statements (Okta's, from the setup guide) became the profile.
+        assert_eq!(
+            user.email.as_ref().map(|e| e.as_str()),
+            Some("jane.doe@acme.com")
+        );
+        assert_eq!(user.profile.given_name.as_deref(), Some("Jane"));
+        assert_eq!(user.profile.family_name.as_deref(), Some("Doe"));
+        assert!(user.has_link(
+            &ConnectionId::new(CONNECTION),
+            &Subject::new("jane.doe@acme.com")
+        ));
+        let again = login(&mut directory, &claims, &policy()).unwrap();
+        assert_eq!(again.rule(), Rule::SignInBySubject);
+        assert_eq!(again.user(), Some(&user.id));
+        assert_eq!(directory.users().count(), 1);
+    }
+
+    #[test]
+    fn an_existing_account_is_linked_only_through_a_verified_domain() {
+        let claims = claims(&verified_fixture());
+        let linking = Policy {
+            email_linking: EmailLinking::ToAccountsWithoutSso,
+            ..policy()
+        };
+        let mut verified = linking.clone();
+        verified
+            .verified_domains
+            .insert(Domain::parse("acme.com").unwrap());
+        // (policy, expected rule): the default never links; linking without a verified domain is refused;
+        // the same login links once the workspace has verified acme.com.
+        let cases = [
+            (policy(), Rule::EmailLinkingDisabled),
+            (linking, Rule::UntrustedEmailMatchesAccount),
+            (verified, Rule::LinkByVerifiedEmail),
+        ];
+        for (policy, want) in cases {
+            let mut directory = MemoryDirectory::new();
+            directory
+                .insert(account("u-invited", "jane.doe@acme.com"))
+                .unwrap();
+            let decision = login(&mut directory, &claims, &policy).unwrap();
+            assert_eq!(decision.rule(), want);
+            assert_eq!(
+                directory.users().count(),
+                1,
+                "{want:?}: never a duplicate account"
+            );
+            let linked = !directory.users().next().unwrap().links.is_empty();
+            assert_eq!(linked, want == Rule::LinkByVerifiedEmail, "{want:?}");
+        }
+    }
+
+    #[test]
+    fn a_scim_deactivated_user_stays_out() {
+        let claims = claims(&verified_fixture());
+        for linked in [true, false] {
+            let mut gone = account("u-scim", "jane.doe@acme.com");
+            gone.scim = Some(ScimRecord {
+                external_id: Some("00u1abcd".into()),
+            });
+            gone.active = false;
+            if linked {
+                let subject = Subject::new("jane.doe@acme.com");
+                gone.links.insert(SsoLink {
+                    connection: ConnectionId::new(CONNECTION),
+                    subject,
+                });
+            }
+            let mut directory = MemoryDirectory::new();
+            directory.insert(gone).unwrap();
+            // Even a policy that links by trusted email does not bring the user back.
+            let mut policy = Policy {
+                email_linking: EmailLinking::ToAnyAccount,
+                ..policy()
+            };
+            policy
+                .verified_domains
+                .insert(Domain::parse("acme.com").unwrap());
+            let decision = login(&mut directory, &claims, &policy).unwrap();
+            assert!(
+                matches!(
+                    decision,
+                    Decision::Deny {
+                        reason: Rule::ScimDeactivated,
+                    }
+                ),
+                "{decision:?}"
+            );
+            assert_eq!(directory.users().count(), 1);
+            assert!(!directory.users().next().unwrap().active);
+        }
+    }
+}
