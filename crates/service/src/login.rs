@@ -115,7 +115,7 @@ async fn login_get(
 ) -> Response {
     let query = query.unwrap_or_default();
     if form_map(query.as_bytes()).contains_key("iss") {
-        return third_party_login(&state, query.as_bytes()).await;
+        return third_party_login(&state, &headers, query.as_bytes()).await;
     }
     let (csrf, cookie) = match web::csrf_token(&state, &headers) {
         Ok(v) => v,
@@ -134,7 +134,7 @@ async fn login_post(State(state): State<AppState>, headers: HeaderMap, body: Byt
     if form.contains_key("iss") {
         // Third-party-initiated login (OIDC Core §4) may arrive as a POST from the IdP: no CSRF token, and
         // none is needed, since it only starts a fresh login.
-        return third_party_login(&state, &body).await;
+        return third_party_login(&state, &headers, &body).await;
     }
     if !web::csrf_ok(&headers, form.get("csrf").map(String::as_str)) {
         return (
@@ -183,7 +183,7 @@ async fn login_post(State(state): State<AppState>, headers: HeaderMap, body: Byt
                 None => None,
             };
             match chosen {
-                Some(conn) => start(&state, &ws, conn, Some(email), return_to).await,
+                Some(conn) => start(&state, &headers, &ws, conn, Some(email), return_to).await,
                 None if conns.is_empty() => {
                     Refusal::new(
                         "no-connection",
@@ -239,6 +239,7 @@ async fn discover(state: &AppState, email: &str) -> Result<Discovery> {
 /// Starts an SP-initiated login on `conn`.
 async fn start(
     state: &AppState,
+    headers: &HeaderMap,
     ws: &Workspace,
     conn: &Connection,
     login_hint: Option<&str>,
@@ -246,7 +247,7 @@ async fn start(
 ) -> Response {
     let result = match conn.kind {
         Kind::Saml => start_saml(state, conn, return_to).await,
-        Kind::Oidc => start_oidc(state, conn, login_hint, return_to, false).await,
+        Kind::Oidc => start_oidc(state, headers, conn, login_hint, return_to, false).await,
     };
     match result {
         Ok(r) => r,
@@ -324,10 +325,28 @@ async fn start_saml(
 struct StoredLogin {
     pending: PendingLogin,
     third_party: bool,
+    /// SHA-256 of the `gh_login` cookie of the browser that started the login.
+    browser: String,
+}
+
+/// The cookie binding an OIDC login to the browser that started it (the callback is a top-level GET, which
+/// carries SameSite=Lax cookies): a callback URL delivered to another browser is refused, so an attacker cannot
+/// sign a victim into the attacker's account.
+const LOGIN_COOKIE: &str = "gh_login";
+
+/// The browser's login-binding value, and the header setting it when new.
+fn browser_binding(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>)> {
+    if let Some(v) = web::cookie(headers, LOGIN_COOKIE).filter(|v| (32..=64).contains(&v.len())) {
+        return Ok((v.to_owned(), None));
+    }
+    let v = crate::crypto::random_token(24)?;
+    let cookie = web::set_cookie(state, LOGIN_COOKIE, &v, Some(3600));
+    Ok((v, Some(cookie)))
 }
 
 async fn start_oidc(
     state: &AppState,
+    headers: &HeaderMap,
     conn: &Connection,
     login_hint: Option<&str>,
     return_to: Option<String>,
@@ -343,8 +362,9 @@ async fn start_oidc(
         request = request.return_to(target);
     }
     let (url, pending) = request.build(state.now())?;
-    store_pending(state, conn, &oidc, pending, third_party).await?;
-    Ok(web::see_other(url.as_str()))
+    let (browser, cookie) = browser_binding(state, headers)?;
+    store_pending(state, conn, &oidc, pending, third_party, &browser).await?;
+    Ok(web::with_cookie(web::see_other(url.as_str()), cookie))
 }
 
 async fn store_pending(
@@ -353,11 +373,13 @@ async fn store_pending(
     oidc: &OidcConnection,
     pending: PendingLogin,
     third_party: bool,
+    browser: &str,
 ) -> Result<()> {
     let state_value = pending.state().to_owned();
     let stored = serde_json::to_vec(&StoredLogin {
         pending,
         third_party,
+        browser: crate::crypto::sha256_hex(browser.as_bytes()),
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
     let sealed = state.key.seal("oidc-pending", &stored)?;
@@ -470,7 +492,7 @@ async fn jwks(
     }
 }
 
-async fn third_party_login(state: &AppState, params: &[u8]) -> Response {
+async fn third_party_login(state: &AppState, headers: &HeaderMap, params: &[u8]) -> Response {
     let initiate = match InitiateLogin::parse(params) {
         Ok(i) => i,
         Err(e) => {
@@ -512,8 +534,9 @@ async fn third_party_login(state: &AppState, params: &[u8]) -> Response {
         let (url, pending) = initiate
             .authorization_request(oidc, &md, &allowed)?
             .build(state.now())?;
-        store_pending(state, conn, oidc, pending, true).await?;
-        Ok::<_, LoginError>(web::see_other(url.as_str()))
+        let (browser, cookie) = browser_binding(state, headers)?;
+        store_pending(state, conn, oidc, pending, true, &browser).await?;
+        Ok::<_, LoginError>(web::with_cookie(web::see_other(url.as_str()), cookie))
     }
     .await;
     match result {
@@ -523,7 +546,11 @@ async fn third_party_login(state: &AppState, params: &[u8]) -> Response {
     }
 }
 
-async fn callback_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+async fn callback_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query.unwrap_or_default();
     if form_map(query.as_bytes()).contains_key("connection") {
         return Refusal::new(
@@ -537,7 +564,7 @@ async fn callback_get(State(state): State<AppState>, RawQuery(query): RawQuery) 
         .await;
     }
     match Callback::from_query(&query) {
-        Ok(cb) => oidc_callback(&state, &cb).await,
+        Ok(cb) => oidc_callback(&state, &headers, &cb).await,
         Err(e) => {
             Refusal::oidc(&e)
                 .status(StatusCode::BAD_REQUEST)
@@ -549,6 +576,7 @@ async fn callback_get(State(state): State<AppState>, RawQuery(query): RawQuery) 
 
 async fn callback_post(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
@@ -557,7 +585,7 @@ async fn callback_post(
         return saml_acs(&state, connection, &body).await;
     }
     match Callback::from_form_post(&body) {
-        Ok(cb) => oidc_callback(&state, &cb).await,
+        Ok(cb) => oidc_callback(&state, &headers, &cb).await,
         Err(e) => {
             Refusal::oidc(&e)
                 .status(StatusCode::BAD_REQUEST)
@@ -784,7 +812,7 @@ async fn complete(
     Ok(response)
 }
 
-async fn oidc_callback(state: &AppState, cb: &Callback) -> Response {
+async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> Response {
     let Some(state_value) = cb.state() else {
         let e = gatehouse_oidc::Error::MissingParameter { name: "state" };
         let refusal = cb.error().map_or_else(
@@ -844,7 +872,7 @@ async fn oidc_callback(state: &AppState, cb: &Callback) -> Response {
                 .await;
         }
     };
-    match oidc_callback_inner(state, &conn, &sealed, cb).await {
+    match oidc_callback_inner(state, headers, &conn, &sealed, cb).await {
         Ok(r) => r,
         Err(LoginError::Refused(r)) => {
             r.respond(state, Some(&conn.workspace_id), Some(&conn.name))
@@ -860,6 +888,7 @@ async fn oidc_callback(state: &AppState, cb: &Callback) -> Response {
 
 async fn oidc_callback_inner(
     state: &AppState,
+    headers: &HeaderMap,
     conn: &Connection,
     sealed: &str,
     cb: &Callback,
@@ -867,6 +896,21 @@ async fn oidc_callback_inner(
     let ws = enterprise_workspace(state, conn).await?;
     let stored: StoredLogin = serde_json::from_slice(&state.key.open("oidc-pending", sealed)?)
         .map_err(|e| Error::Internal(format!("pending login: {e}")))?;
+    let browser =
+        web::cookie(headers, LOGIN_COOKIE).map(|c| crate::crypto::sha256_hex(c.as_bytes()));
+    if !browser
+        .is_some_and(|b| crate::crypto::constant_time_eq(b.as_bytes(), stored.browser.as_bytes()))
+    {
+        return Err(LoginError::Refused(
+            Refusal::new(
+                "oidc:browser-mismatch",
+                "Sign-in failed",
+                "This sign-in was started in another browser (or its cookies were cleared). Start again from the sign-in page.",
+                None,
+            )
+            .status(StatusCode::BAD_REQUEST),
+        ));
+    }
     let pending = stored.pending;
     let oidc = model::oidc_connection(state, conn)?;
     let now = state.now();

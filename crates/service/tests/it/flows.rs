@@ -591,3 +591,40 @@ async fn oidc_with_client_secret_post_and_members_page_shows_provisioning() {
     );
     assert_eq!(g.get("/settings/members").await.status, 403);
 }
+
+#[tokio::test]
+async fn an_oidc_callback_delivered_to_another_browser_is_refused() {
+    let s = start().await;
+    // The attacker starts a login and stops before the callback.
+    let mut attacker = Browser::new(&s.base);
+    let csrf = attacker.csrf().await;
+    let to_idp = attacker
+        .post(
+            "/login",
+            &[
+                ("csrf".into(), csrf),
+                ("email".into(), "grace@demo.example".into()),
+                ("connection".into(), "demo-oidc".into()),
+            ],
+        )
+        .await;
+    assert!(attacker.cookies.contains_key("gh_login"));
+    let picker = attacker.get(&to_idp.location().unwrap()).await;
+    let back = attacker.submit(&picker, Some(("user", "1")), &[]).await;
+    let callback = back.location().unwrap();
+    // ...and makes the victim's browser follow the callback URL.
+    let mut victim = Browser::new(&s.base);
+    let refused = victim.get(&callback).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("oidc:browser-mismatch"));
+    assert!(!victim.cookies.contains_key("gh_session"));
+    assert_eq!(
+        count(
+            &s.state,
+            "SELECT COUNT(*) AS n FROM users WHERE email = $1",
+            "grace@demo.example"
+        )
+        .await,
+        0
+    );
+}
