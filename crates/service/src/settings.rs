@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/members", get(members_page))
         .route("/settings/sso/oidc", post(sso_add_oidc))
         .route("/settings/sso/saml", post(sso_add_saml))
+        .route("/settings/sso/saml/edit", post(sso_edit_saml))
         .route("/settings/sso/delete", post(sso_delete))
 }
 
@@ -195,12 +196,7 @@ async fn sso_page(State(state): State<AppState>, headers: HeaderMap) -> Response
         let mut body = String::from("<h2>Connections</h2><table><tr><th>Name</th><th>Type</th><th>Details</th><th></th></tr>");
         for conn in model::connections_of(&state, &ws.id).await? {
             let details = match conn.kind {
-                model::Kind::Saml => format!(
-                    "ACS <code>{}</code><br>Entity ID <code>{}</code><br><a href=\"/pem?cert={2}\">certificate</a> · <a href=\"/saml/metadata?connection={2}\">SP metadata</a>",
-                    esc(&state.acs_url(&conn.name)),
-                    esc(&state.sp_entity_id(&conn.name)),
-                    esc(&conn.name)
-                ),
+                model::Kind::Saml => saml_details(&state, &conn, &c)?,
                 model::Kind::Oidc => {
                     let s = conn.oidc_settings()?;
                     format!("issuer <code>{}</code>, client <code>{}</code>, redirect <code>{}</code>", esc(&s.issuer), esc(&s.client_id), esc(&state.callback_url()))
@@ -360,6 +356,103 @@ async fn members_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
         }
         body.push_str("</table><p><a href=\"/\">Home</a></p>");
         Ok::<_, Error>(page(&format!("Members · {}", ws.name), &body).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+/// Details and the edit form of a SAML connection: pinned IdP certificates (add one before the IdP rotates, remove
+/// the old one after: rotation without downtime), IdP-initiated sign-in, request signing.
+fn saml_details(state: &AppState, conn: &model::Connection, csrf_input: &str) -> Result<String> {
+    let s = conn.saml_settings()?;
+    let mut certs = String::new();
+    for k in s.idp.certificates.keys() {
+        let until = chrono::DateTime::from_timestamp(k.not_after_unix(), 0)
+            .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
+        certs.push_str(&format!(
+            "<li><code>{}</code> {} (until {until}) <label><input type=\"checkbox\" name=\"remove\" value=\"{}\"> remove</label></li>",
+            esc(&k.fingerprint_hex()),
+            esc(k.subject()),
+            esc(&k.fingerprint_hex())
+        ));
+    }
+    let checked = |b: bool| if b { " checked" } else { "" };
+    Ok(format!(
+        "ACS <code>{acs}</code><br>Entity ID <code>{entity}</code><br>IdP <code>{idp}</code><br>\
+         <a href=\"/pem?cert={name}\">certificate</a> · <a href=\"/saml/metadata?connection={name}\">SP metadata</a>\
+         <form method=\"post\" action=\"/settings/sso/saml/edit\">{csrf_input}<input type=\"hidden\" name=\"name\" value=\"{name}\">\
+         <p>Pinned IdP certificates (SHA-256):</p><ul>{certs}</ul>\
+         <p><label>Add a certificate (PEM)<br><textarea name=\"add_cert\" rows=\"3\" cols=\"50\"></textarea></label></p>\
+         <p><label><input type=\"checkbox\" name=\"allow_unsolicited\" value=\"1\"{unsolicited}> Allow IdP-initiated sign-in</label> \
+         <label><input type=\"checkbox\" name=\"sign_requests\" value=\"1\"{signed}> Sign AuthnRequests</label></p><button>Save</button></form>",
+        acs = esc(&state.acs_url(&conn.name)),
+        entity = esc(&state.sp_entity_id(&conn.name)),
+        idp = esc(&s.idp.entity_id),
+        name = esc(&conn.name),
+        unsolicited = checked(s.idp.policy.allow_unsolicited),
+        signed = checked(s.sign_requests),
+    ))
+}
+
+async fn sso_edit_saml(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if !web::csrf_ok(&headers, get("csrf")) {
+        return csrf_refused();
+    }
+    let r = async {
+        let ws = match gate(&state, &headers).await? {
+            Gate::Stop(r) => return Ok(r),
+            Gate::Ok(ws) => ws,
+        };
+        let name = get("name").unwrap_or_default();
+        let conn = model::connection_by_name(&state, name)
+            .await?
+            .filter(|c| c.workspace_id == ws.id && c.kind == model::Kind::Saml)
+            .ok_or_else(|| Error::NotFound(format!("SAML connection {name:?}")))?;
+        let mut settings = conn.saml_settings()?;
+        let remove: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| k == "remove")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let mut keys = gatehouse_xml::PinnedKeys::new();
+        for k in settings.idp.certificates.keys() {
+            if !remove.contains(&k.fingerprint_hex().as_str()) {
+                keys.push(k.clone());
+            }
+        }
+        if let Some(pem) = get("add_cert").filter(|p| !p.trim().is_empty()) {
+            let added = gatehouse_xml::PinnedKeys::from_pem(pem)
+                .map_err(|e| Error::Invalid(format!("certificate: {e}")))?;
+            for k in added.keys() {
+                keys.push(k.clone());
+            }
+        }
+        if keys.is_empty() {
+            return Err(Error::Invalid(
+                "a SAML connection needs at least one pinned IdP certificate".into(),
+            ));
+        }
+        settings.idp.certificates = keys;
+        settings.idp.policy.allow_unsolicited = get("allow_unsolicited").is_some();
+        settings.sign_requests = get("sign_requests").is_some();
+        let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
+        model::update_connection_config(&state, &conn, &json).await?;
+        web::audit(
+            &state,
+            Some(&ws.id),
+            Some(&conn.name),
+            "connection-updated",
+            &format!(
+                "certificates {}, unsolicited {}, signed requests {}",
+                settings.idp.certificates.keys().len(),
+                settings.idp.policy.allow_unsolicited,
+                settings.sign_requests
+            ),
+        )
+        .await;
+        Ok::<_, Error>(web::see_other("/settings/sso"))
     }
     .await;
     r.unwrap_or_else(|e| web::error_page(&e))

@@ -530,3 +530,85 @@ async fn expired_rows_are_swept() {
         0
     );
 }
+
+#[tokio::test]
+async fn saml_certificate_rotation_and_policy_through_the_settings_page() {
+    let s = start().await;
+    let mut b = Browser::new(&s.base);
+    saml_login(&mut b, "ada@demo.example", "0").await;
+    let page = b.get("/settings/sso").await;
+    assert!(page.body.contains("Pinned IdP certificates"));
+    let csrf = crate::harness::field(&page.body, "csrf").unwrap();
+    let demo_cert =
+        gatehouse_xml::PinnedKeys::from_pem(&s.state.demo.as_ref().unwrap().saml_cert_pem).unwrap();
+    let demo_fp = demo_cert.keys()[0].fingerprint_hex();
+    assert!(page.body.contains(&demo_fp));
+    let next = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/keys/idp.crt"
+    ))
+    .unwrap();
+    let edit = |extra: Vec<(&str, String)>| {
+        let mut f: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf.clone()),
+            ("name".into(), "demo-saml".into()),
+            ("sign_requests".into(), "1".into()),
+        ];
+        f.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        f
+    };
+    // Step 1 of a rotation: pin the IdP's next certificate beside the current one; logins keep working.
+    let r = b
+        .post(
+            "/settings/sso/saml/edit",
+            &edit(vec![
+                ("add_cert", next.clone()),
+                ("allow_unsolicited", "1".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let conn = model::connection_by_name(&s.state, "demo-saml")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        conn.saml_settings().unwrap().idp.certificates.keys().len(),
+        2
+    );
+    let mut g = Browser::new(&s.base);
+    assert_eq!(
+        saml_login(&mut g, "grace@demo.example", "1").await.status,
+        303
+    );
+    // Step 2: unpin the old one; responses signed with it are now refused.
+    let r = b
+        .post(
+            "/settings/sso/saml/edit",
+            &edit(vec![("remove", demo_fp.clone())]),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let settings = model::connection_by_name(&s.state, "demo-saml")
+        .await
+        .unwrap()
+        .unwrap()
+        .saml_settings()
+        .unwrap();
+    assert_eq!(settings.idp.certificates.keys().len(), 1);
+    assert!(
+        !settings.idp.policy.allow_unsolicited,
+        "unchecked box turns IdP-initiated sign-in off"
+    );
+    let mut g = Browser::new(&s.base);
+    assert_eq!(
+        saml_login(&mut g, "grace@demo.example", "1").await.status,
+        403
+    );
+    // The last certificate cannot be removed.
+    let only = settings.idp.certificates.keys()[0].fingerprint_hex();
+    let r = b
+        .post("/settings/sso/saml/edit", &edit(vec![("remove", only)]))
+        .await;
+    assert_eq!(r.status, 400);
+}
