@@ -614,3 +614,313 @@ mod jit {
         }
     }
 }
+
+#[allow(
+    dead_code,
+    unreachable_pub,
+    reason = "the example's main is not called here"
+)]
+#[path = "../examples/oidc_rp_minimal.rs"]
+mod oidc_rp_minimal;
+
+mod oidc {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use gatehouse::oidc::{
+        ClientSecret, HttpClient, HttpRequest, HttpResponse, JwksCache, Method, OidcConnection,
+        PkceVerifier, fetch_metadata, pkce_challenge,
+    };
+    use jsonwebtoken::jwk::Jwk;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use serde_json::{Map, Value, json};
+
+    use super::oidc_rp_minimal::{Rp, app};
+    use super::*;
+
+    const ISSUER: &str = "https://op.example.test";
+    const CLIENT_ID: &str = "0oa-client";
+    const SECRET: &str = "client-secret-0123456789abcdef";
+    const REDIRECT: &str = "http://127.0.0.1:3000/login/callback";
+
+    /// An in-process OpenID Provider: discovery, JWKS, token (client authentication, PKCE S256, one use per code)
+    /// and userinfo. ID tokens are signed by jsonwebtoken's encoder with the openssl-made test key of
+    /// gatehouse-oidc (`crates/oidc/tests/data/rsa-2048-a.pem`).
+    struct FakeOp {
+        key: EncodingKey,
+        jwk: Value,
+        /// Codes the OP issued: code → (nonce, code_challenge).
+        grants: Mutex<HashMap<String, (String, String)>>,
+        /// Edits the next ID token's claims (a misbehaving or hostile OP).
+        tamper: Mutex<Tamper>,
+    }
+
+    type Tamper = fn(&mut Map<String, Value>);
+
+    struct Op(Arc<FakeOp>);
+
+    fn json_response(status: u16, body: &Value) -> HttpResponse {
+        let headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        HttpResponse {
+            status,
+            headers,
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    impl HttpClient for Op {
+        fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+            let op = &self.0;
+            Ok(match (request.method, request.url.path()) {
+                (Method::Get, "/.well-known/openid-configuration") => json_response(
+                    200,
+                    &json!({
+                        "issuer": ISSUER,
+                        "authorization_endpoint": format!("{ISSUER}/authorize"),
+                        "token_endpoint": format!("{ISSUER}/token"),
+                        "jwks_uri": format!("{ISSUER}/keys"),
+                        "userinfo_endpoint": format!("{ISSUER}/userinfo"),
+                        "end_session_endpoint": format!("{ISSUER}/logout"),
+                        "code_challenge_methods_supported": ["S256"],
+                    }),
+                ),
+                (Method::Get, "/keys") => json_response(200, &json!({"keys": [op.jwk]})),
+                (Method::Post, "/token") => {
+                    let form: HashMap<String, String> =
+                        form_urlencoded::parse(&request.body).into_owned().collect();
+                    let basic = base64::Engine::encode(
+                        &base64::engine::general_purpose::STANDARD,
+                        format!("{CLIENT_ID}:{SECRET}"),
+                    );
+                    assert_eq!(
+                        request.header("authorization"),
+                        Some(format!("Basic {basic}").as_str())
+                    );
+                    assert_eq!(form["redirect_uri"], REDIRECT);
+                    let grant = op.grants.lock().unwrap().remove(&form["code"]);
+                    let Some((nonce, challenge)) = grant else {
+                        return Ok(json_response(400, &json!({"error": "invalid_grant"})));
+                    };
+                    if pkce_challenge(&PkceVerifier::new(form["code_verifier"].clone()))
+                        != challenge
+                    {
+                        return Ok(json_response(400, &json!({"error": "invalid_grant"})));
+                    }
+                    let now = Utc::now().timestamp();
+                    let mut claims = json!({"iss": ISSUER, "aud": CLIENT_ID, "sub": "00u1", "iat": now,
+                        "exp": now + 300, "nonce": nonce});
+                    (op.tamper.lock().unwrap())(claims.as_object_mut().unwrap());
+                    let mut header = Header::new(Algorithm::RS256);
+                    header.kid = Some("k1".into());
+                    let id_token = jsonwebtoken::encode(&header, &claims, &op.key).unwrap();
+                    json_response(
+                        200,
+                        &json!({"access_token": "at-1", "token_type": "Bearer",
+                        "expires_in": 3600, "id_token": id_token}),
+                    )
+                }
+                (Method::Get, "/userinfo") => {
+                    assert_eq!(request.header("authorization"), Some("Bearer at-1"));
+                    json_response(
+                        200,
+                        &json!({"sub": "00u1", "email": "jane.doe@acme.example"}),
+                    )
+                }
+                _ => json_response(404, &json!({})),
+            })
+        }
+    }
+
+    fn setup() -> (Arc<Rp>, Arc<FakeOp>) {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/crates/oidc/tests/data/rsa-2048-a.pem"
+        ))
+        .unwrap();
+        let key = EncodingKey::from_rsa_pem(&pem).unwrap();
+        let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
+        jwk.common.key_id = Some("k1".into());
+        let op = Arc::new(FakeOp {
+            key,
+            jwk: serde_json::to_value(jwk).unwrap(),
+            grants: Mutex::default(),
+            tamper: Mutex::new(|_| {}),
+        });
+        let conn =
+            OidcConnection::new(ISSUER, CLIENT_ID, ClientSecret::new(SECRET), REDIRECT).unwrap();
+        let metadata = fetch_metadata(&Op(op.clone()), &conn.issuer).unwrap();
+        let jwks = Mutex::new(JwksCache::new(conn.jwks_refetch_cooldown_secs));
+        let http = Box::new(Op(op.clone()));
+        let rp = Arc::new(Rp {
+            conn,
+            metadata,
+            jwks,
+            pending: Mutex::default(),
+            sessions: Mutex::default(),
+            http,
+        });
+        (rp, op)
+    }
+
+    async fn get(rp: &Arc<Rp>, uri: &str, cookie: Option<&str>) -> Response {
+        let mut request = Request::get(uri);
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        app(rp.clone())
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// The redirect target of a response: the URL without its query, and the query's parameters.
+    fn redirect(response: &Response) -> (String, HashMap<String, String>) {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()[header::LOCATION].to_str().unwrap();
+        let (to, query) = location.split_once('?').unwrap_or((location, ""));
+        (
+            to.to_owned(),
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    fn set_cookie(response: &Response) -> String {
+        let value = response.headers()[header::SET_COOKIE].to_str().unwrap();
+        value.split(';').next().unwrap().to_owned()
+    }
+
+    /// `/login` as the browser sees it; the fake OP then authenticates the user and issues `code` for the
+    /// request's nonce and PKCE challenge. Returns the callback URL and the state cookie.
+    async fn start(rp: &Arc<Rp>, op: &FakeOp, code: &str) -> (String, String) {
+        let response = get(rp, "/login", None).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (to, q) = redirect(&response);
+        assert_eq!(to, format!("{ISSUER}/authorize"));
+        assert_eq!(
+            (q["response_type"].as_str(), q["client_id"].as_str()),
+            ("code", CLIENT_ID)
+        );
+        assert_eq!(
+            (
+                q["redirect_uri"].as_str(),
+                q["code_challenge_method"].as_str()
+            ),
+            (REDIRECT, "S256")
+        );
+        assert!(q["scope"].split(' ').any(|s| s == "openid"));
+        op.grants.lock().unwrap().insert(
+            code.to_owned(),
+            (q["nonce"].clone(), q["code_challenge"].clone()),
+        );
+        let cookie = set_cookie(&response);
+        assert_eq!(cookie, format!("oidc_state={}", q["state"]));
+        (
+            format!("/login/callback?code={code}&state={}", q["state"]),
+            cookie,
+        )
+    }
+
+    #[tokio::test]
+    async fn code_flow_then_logout() {
+        let (rp, op) = setup();
+        let (callback, state_cookie) = start(&rp, &op, "code-1").await;
+        let response = get(&rp, &callback, Some(&state_cookie)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let session = set_cookie(&response);
+        assert!(
+            session.starts_with("sid=") && session.len() == 4 + 64,
+            "{session}"
+        );
+        assert_eq!(
+            body_text(response).await,
+            "Signed in as 00u1 (jane.doe@acme.example)\n"
+        );
+        // The same callback again (a replayed or leaked URL) finds no login in flight.
+        assert_eq!(
+            get(&rp, &callback, Some(&state_cookie)).await.status(),
+            StatusCode::BAD_REQUEST
+        );
+
+        let response = get(&rp, "/logout", Some(&session)).await;
+        let (to, q) = redirect(&response);
+        assert_eq!(to, format!("{ISSUER}/logout"));
+        assert_eq!(q["post_logout_redirect_uri"], "http://127.0.0.1:3000/");
+        assert_eq!(
+            q["id_token_hint"].split('.').count(),
+            3,
+            "the session's ID token"
+        );
+        assert!(rp.sessions.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_callback_from_another_browser_is_refused() {
+        let (rp, op) = setup();
+        // Login CSRF: the attacker's own code and state, delivered to a victim whose browser has no state cookie.
+        let (callback, state_cookie) = start(&rp, &op, "code-1").await;
+        assert_eq!(
+            get(&rp, &callback, None).await.status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            get(&rp, &callback, Some("oidc_state=forged"))
+                .await
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
+        // The browser that started the login can still finish it.
+        assert_eq!(
+            get(&rp, &callback, Some(&state_cookie)).await.status(),
+            StatusCode::OK
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_tokens_are_refused_with_the_setting_to_fix() {
+        // (tampering of the ID token, text the refusal must contain)
+        let cases: [(Tamper, &str); 4] = [
+            (
+                |c| drop(c.insert("aud".into(), json!("0oa-other-app"))),
+                "Client ID",
+            ),
+            (
+                |c| drop(c.insert("iss".into(), json!("https://evil.example.test"))),
+                "Okta domain",
+            ),
+            (
+                |c| drop(c.insert("nonce".into(), json!("not-the-nonce-sent"))),
+                "nonce",
+            ),
+            (
+                |c| drop(c.insert("exp".into(), json!(Utc::now().timestamp() - 3600))),
+                "clock",
+            ),
+        ];
+        for (tamper, want) in cases {
+            let (rp, op) = setup();
+            *op.tamper.lock().unwrap() = tamper;
+            let (callback, state_cookie) = start(&rp, &op, "code-1").await;
+            let response = get(&rp, &callback, Some(&state_cookie)).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{want}");
+            assert!(
+                response.headers().get(header::SET_COOKIE).is_none(),
+                "{want}: no session"
+            );
+            let body = body_text(response).await;
+            assert!(body.contains(want), "{want}: {body}");
+            assert!(rp.sessions.lock().unwrap().is_empty());
+        }
+        // The IdP's own refusal (user not assigned to the app) comes back with Okta's fix.
+        let (rp, op) = setup();
+        let (callback, state_cookie) = start(&rp, &op, "code-1").await;
+        let state = callback.split("state=").nth(1).unwrap();
+        let denied = format!(
+            "/login/callback?error=access_denied&error_description=User+is+not+assigned+to+the+client+application.&state={state}"
+        );
+        let response = get(&rp, &denied, Some(&state_cookie)).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(body_text(response).await.contains("assign"));
+    }
+}
