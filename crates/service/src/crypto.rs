@@ -77,7 +77,8 @@ impl MasterKey {
                 Self::from_bytes(&raw)
             }
             Err(e) => Err(Error::Config(format!(
-                "cannot read the master key file {}: {e}",
+                "cannot read the master key file {}: {e} (create one with: head -c 32 /dev/urandom | base64 > {})",
+                path.display(),
                 path.display()
             ))),
         }

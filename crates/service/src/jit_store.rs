@@ -135,7 +135,15 @@ async fn lookup(
                 .bind(email.as_str())
                 .fetch_optional(&mut **tx)
                 .await?;
-            load_user(tx, row).await?
+            // The same user as by subject (the usual case) needs no second load.
+            let same = row
+                .as_ref()
+                .and_then(|r| r.try_get::<String, _>("id").ok())
+                .filter(|id| by_subject.as_ref().is_some_and(|u| &u.id.0 == id));
+            match same {
+                Some(_) => by_subject.clone(),
+                None => load_user(tx, row).await?,
+            }
         }
         None => None,
     };
