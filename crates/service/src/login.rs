@@ -152,6 +152,15 @@ async fn login_post(State(state): State<AppState>, headers: HeaderMap, body: Byt
         .and_then(|t| web::safe_return_to(&state, t));
     match discover(&state, email).await {
         Ok(Discovery::Unknown) => {
+            let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+            web::audit(
+                &state,
+                None,
+                None,
+                "refused",
+                &format!("hrd: no workspace has verified the domain {domain:?}"),
+            )
+            .await;
             let csrf = form.get("csrf").cloned().unwrap_or_default();
             let note = format!(
                 "<p class=\"hint\">No workspace has set up single sign-on for <strong>{}</strong>. Check the address, or ask your administrator.</p>",

@@ -341,7 +341,7 @@ impl Refusal {
     #[must_use]
     pub fn oidc(e: &gatehouse_oidc::Error) -> Self {
         Self::new(
-            "oidc",
+            format!("oidc:{}", e.code()),
             "Sign-in failed",
             e.to_string(),
             e.admin_hint().map(str::to_owned),

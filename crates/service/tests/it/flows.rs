@@ -307,6 +307,11 @@ async fn third_party_initiated_login_refuses_unknown_issuers_and_foreign_targets
         unknown.location().is_none(),
         "never redirects to an unknown issuer"
     );
+    assert!(
+        unknown.body.contains("oidc:unknown_initiating_issuer"),
+        "{}",
+        unknown.body
+    );
     let issuer = format!("{}/_demo-idp/oidc", s.base);
     let foreign = b
         .get(&format!(
@@ -317,6 +322,20 @@ async fn third_party_initiated_login_refuses_unknown_issuers_and_foreign_targets
         .await;
     assert_eq!(foreign.status, 403, "{}", foreign.body);
     assert!(foreign.location().is_none());
+    assert!(
+        foreign.body.contains("oidc:target_link_rejected"),
+        "{}",
+        foreign.body
+    );
+    let (outcome, reason) = last_audit(&s.state).await;
+    assert_eq!(
+        (
+            outcome.as_str(),
+            reason.starts_with("oidc:target_link_rejected")
+        ),
+        ("refused", true),
+        "{reason}"
+    );
 }
 
 #[tokio::test]
@@ -496,6 +515,12 @@ async fn home_realm_discovery_refuses_workspaces_without_the_enterprise_plan() {
         unknown
             .body
             .contains("No workspace has set up single sign-on")
+    );
+    let (outcome, reason) = last_audit(&s.state).await;
+    assert_eq!(outcome, "refused");
+    assert!(
+        reason.starts_with("hrd:") && reason.contains("nowhere.example") && !reason.contains("eve"),
+        "{reason}"
     );
 }
 
