@@ -39,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))
         .route("/Schemas", get(schemas))
+        .route("/Schemas/{id}", get(schema_one))
+        .route("/ResourceTypes/{id}", get(resource_type_one))
         .route(
             "/Users",
             get(|s: State<AppState>, h: HeaderMap, q: RawQuery| list_get(s, Res::Users, h, q))
@@ -835,6 +837,59 @@ async fn delete(
             )
             .await;
             Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        .await,
+    )
+}
+
+/// One entry of a discovery list by its `id` (RFC 7644 §4: `/Schemas/{uri}`, `/ResourceTypes/{name}`).
+fn discovery_entry(list: &Value, id: &str, what: &str) -> Result<Response, Fail> {
+    list["Resources"]
+        .as_array()
+        .and_then(|items| items.iter().find(|r| r["id"].as_str() == Some(id)))
+        .map(|r| scim_response(StatusCode::OK, r, None))
+        .ok_or_else(|| {
+            Fail::Scim(ScimError::NotFound {
+                resource_type: what.into(),
+                id: id.chars().take(200).collect(),
+            })
+        })
+}
+
+async fn schema_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    done(
+        async {
+            authorize(&state, &headers).await?;
+            discovery_entry(
+                &resource::schemas_response(&[ResourceSchema::user(), ResourceSchema::group()]),
+                &id,
+                "Schema",
+            )
+        }
+        .await,
+    )
+}
+
+async fn resource_type_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    done(
+        async {
+            authorize(&state, &headers).await?;
+            discovery_entry(
+                &resource::resource_types_response(&[
+                    ResourceSchema::user(),
+                    ResourceSchema::group(),
+                ]),
+                &id,
+                "ResourceType",
+            )
         }
         .await,
     )

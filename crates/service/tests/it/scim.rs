@@ -467,3 +467,45 @@ async fn scim_is_refused_for_workspaces_without_the_enterprise_plan_and_for_revo
         0
     );
 }
+
+#[tokio::test]
+async fn discovery_endpoints_list_and_look_up_schemas_and_resource_types() {
+    let s = start().await;
+    let (_, spc, _) = call(&s, &s.token, Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(spc["patch"]["supported"], true);
+    assert_eq!(spc["etag"]["supported"], true);
+    assert_eq!(spc["bulk"]["supported"], false);
+    let (_, types, _) = call(&s, &s.token, Method::GET, "/ResourceTypes", None).await;
+    let names: Vec<&str> = types["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["User", "Group"]);
+    let (status, user_type, _) = call(&s, &s.token, Method::GET, "/ResourceTypes/User", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(user_type["endpoint"], "/Users");
+    let (status, schema, _) = call(
+        &s,
+        &s.token,
+        Method::GET,
+        "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{schema}");
+    assert!(
+        schema["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "userName" && a["uniqueness"] == "server")
+    );
+    assert_eq!(
+        call(&s, &s.token, Method::GET, "/Schemas/urn:nope", None)
+            .await
+            .0,
+        404
+    );
+}
