@@ -138,8 +138,15 @@ pub enum ConnectionAction {
         #[arg(long)]
         name: String,
         /// IdP metadata XML file.
+        #[arg(
+            long,
+            required_unless_present = "metadata_url",
+            conflicts_with = "metadata_url"
+        )]
+        metadata_file: Option<String>,
+        /// IdP metadata URL (Okta: the app's "Metadata URL"), fetched once now.
         #[arg(long)]
-        metadata_file: String,
+        metadata_url: Option<String>,
         /// Accept IdP-initiated (unsolicited) responses.
         #[arg(long)]
         allow_unsolicited: bool,
@@ -300,12 +307,22 @@ pub async fn run(cli: Cli) -> Result<()> {
                     workspace: w,
                     name,
                     metadata_file,
+                    metadata_url,
                     allow_unsolicited,
                 },
         }) => {
             let ws = workspace(&state, w).await?;
-            let xml = std::fs::read(metadata_file)
-                .map_err(|e| Error::Config(format!("{metadata_file}: {e}")))?;
+            let xml = match (metadata_file, metadata_url) {
+                (Some(file), _) => {
+                    std::fs::read(file).map_err(|e| Error::Config(format!("{file}: {e}")))?
+                }
+                (None, Some(url)) => crate::settings::fetch_metadata(&state, url).await?,
+                (None, None) => {
+                    return Err(Error::Invalid(
+                        "give --metadata-file or --metadata-url".into(),
+                    ));
+                }
+            };
             let settings = crate::settings::saml_settings_from_metadata(
                 &xml,
                 state.now(),

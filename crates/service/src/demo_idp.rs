@@ -221,6 +221,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/saml/sso", get(saml_sso))
+        .route("/saml/metadata", get(saml_metadata))
         .route("/saml/launch", get(saml_launch))
         .route("/saml/respond", post(saml_respond))
         .route("/oidc/.well-known/openid-configuration", get(discovery))
@@ -843,4 +844,31 @@ async fn end_session(State(state): State<AppState>, RawQuery(query): RawQuery) -
         (Some(_), _) => bad("post_logout_redirect_uri is not registered for this client"),
         (None, _) => page("Demo IdP", "<p>You are signed out of the demo IdP.</p>").into_response(),
     }
+}
+
+async fn saml_metadata(State(state): State<AppState>) -> Response {
+    let Ok(idp) = demo(&state) else {
+        return bad("not in demo mode");
+    };
+    let cert: String = idp
+        .saml_cert_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let xml = format!(
+        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" \
+         entityID=\"{}\"><md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" \
+         protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:KeyDescriptor use=\"signing\"><ds:KeyInfo>\
+         <ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\
+         <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\
+         <md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{}\"/>\
+         </md:IDPSSODescriptor></md:EntityDescriptor>",
+        esc(&idp.saml_entity_id()),
+        esc(&idp.saml_sso_url())
+    );
+    (
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        xml,
+    )
+        .into_response()
 }

@@ -215,7 +215,7 @@ async fn sso_page(State(state): State<AppState>, headers: HeaderMap) -> Response
              <p><label>Name <input name=\"name\" required></label></p><p><label>Okta domain or issuer <input name=\"issuer\" required></label></p>\
              <p><label>Client ID <input name=\"client_id\" required></label></p><p><label>Client secret <input name=\"client_secret\" type=\"password\" required></label></p>\
              <button>Add</button></form><h2>Add a SAML connection</h2><form method=\"post\" action=\"/settings/sso/saml\">{c}\
-             <p><label>Name <input name=\"name\" required></label></p><p><label>IdP metadata XML<br><textarea name=\"metadata\" rows=\"6\" cols=\"70\" required></textarea></label></p>\
+             <p><label>Name <input name=\"name\" required></label></p><p><label>IdP metadata URL <input name=\"metadata_url\" size=\"60\"></label></p><p><label>or the metadata XML<br><textarea name=\"metadata\" rows=\"6\" cols=\"70\"></textarea></label></p>\
              <p><label><input type=\"checkbox\" name=\"allow_unsolicited\" value=\"1\"> Allow IdP-initiated sign-in</label></p><button>Add</button></form><p><a href=\"/\">Home</a></p>"
         ));
         Ok::<_, Error>(web::with_cookie(page(&format!("SSO connections · {}", ws.name), &body).into_response(), cookie))
@@ -288,11 +288,17 @@ async fn sso_add_saml(State(state): State<AppState>, headers: HeaderMap, body: B
             Gate::Ok(ws) => ws,
         };
         let name = f.get("name").map_or("", |v| v.trim()).to_owned();
-        let settings = saml_settings_from_metadata(
-            f.get("metadata").map_or("", String::as_str).as_bytes(),
-            state.now(),
-            f.contains_key("allow_unsolicited"),
-        )?;
+        let pasted = f.get("metadata").map_or("", |m| m.trim());
+        let xml = match f
+            .get("metadata_url")
+            .map(|u| u.trim())
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) if pasted.is_empty() => fetch_metadata(&state, url).await?,
+            _ => pasted.as_bytes().to_vec(),
+        };
+        let settings =
+            saml_settings_from_metadata(&xml, state.now(), f.contains_key("allow_unsolicited"))?;
         model::add_saml_connection(&state, &ws, &name, &settings).await?;
         web::audit(
             &state,
@@ -456,4 +462,45 @@ async fn sso_edit_saml(State(state): State<AppState>, headers: HeaderMap, body: 
     }
     .await;
     r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+/// Largest IdP metadata document fetched.
+const MAX_METADATA: usize = 4 * 1024 * 1024;
+
+/// Fetches IdP metadata from an https URL (http only on loopback), without redirects, bounded in size.
+pub async fn fetch_metadata(state: &AppState, url: &str) -> Result<Vec<u8>> {
+    let parsed = url::Url::parse(url)
+        .map_err(|_| Error::Invalid(format!("metadata URL {url:?} is not a URL")))?;
+    let loopback = matches!(parsed.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+        || matches!(parsed.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+        || parsed.host_str() == Some("localhost");
+    if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+        return Err(Error::Invalid(format!(
+            "metadata URL {url:?} must use https"
+        )));
+    }
+    let mut resp = state
+        .http
+        .get(parsed)
+        .send()
+        .await
+        .map_err(|e| Error::Invalid(format!("fetching IdP metadata: {e}")))?;
+    if !resp.status().is_success() {
+        return Err(Error::Invalid(format!(
+            "fetching IdP metadata: HTTP {}",
+            resp.status()
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| Error::Invalid(format!("fetching IdP metadata: {e}")))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_METADATA {
+            return Err(Error::Invalid("IdP metadata is larger than 4 MB".into()));
+        }
+    }
+    Ok(body)
 }

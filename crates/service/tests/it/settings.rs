@@ -612,3 +612,73 @@ async fn saml_certificate_rotation_and_policy_through_the_settings_page() {
         .await;
     assert_eq!(r.status, 400);
 }
+
+#[tokio::test]
+async fn a_saml_connection_added_from_a_metadata_url_works_end_to_end() {
+    let s = start().await;
+    let mut b = Browser::new(&s.base);
+    saml_login(&mut b, "ada@demo.example", "0").await;
+    let page = b.get("/settings/sso").await;
+    let csrf = crate::harness::field(&page.body, "csrf").unwrap();
+    let url = format!("{}/_demo-idp/saml/metadata", s.base);
+    let r = b
+        .post(
+            "/settings/sso/saml",
+            &[
+                ("csrf".into(), csrf.clone()),
+                ("name".into(), "by-url".into()),
+                ("metadata_url".into(), url),
+                ("metadata".into(), String::new()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let conn = model::connection_by_name(&s.state, "by-url")
+        .await
+        .unwrap()
+        .unwrap();
+    let settings = conn.saml_settings().unwrap();
+    let idp = s.state.demo.clone().unwrap();
+    assert_eq!(settings.idp.entity_id, idp.saml_entity_id());
+    assert_eq!(settings.idp.sso_url, idp.saml_sso_url());
+    assert!(!settings.idp.policy.allow_unsolicited);
+    // Register it at the demo IdP and sign in through it.
+    idp.saml_apps.lock().unwrap().insert(
+        "by-url".into(),
+        gatehouse_service::demo_idp::SamlApp {
+            entity_id: s.state.sp_entity_id("by-url"),
+            acs_url: s.state.acs_url("by-url"),
+            cert_pem: conn.cert_pem.clone(),
+        },
+    );
+    let mut g = Browser::new(&s.base);
+    let g_csrf = g.csrf().await;
+    let to_idp = g
+        .post(
+            "/login",
+            &[
+                ("csrf".into(), g_csrf),
+                ("email".into(), "grace@demo.example".into()),
+                ("connection".into(), "by-url".into()),
+            ],
+        )
+        .await;
+    assert_eq!(to_idp.status, 303, "{}", to_idp.body);
+    let picker = g.get(&to_idp.location().unwrap()).await;
+    let form = g.submit(&picker, Some(("user", "1")), &[]).await;
+    let done = g.submit(&form, None, &[]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(g.get("/").await.body.contains("jit:by-url"));
+    // A plain-http, non-loopback metadata URL is refused.
+    let r = b
+        .post(
+            "/settings/sso/saml",
+            &[
+                ("csrf".into(), csrf.clone()),
+                ("name".into(), "bad".into()),
+                ("metadata_url".into(), "http://idp.example/metadata".into()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+}
