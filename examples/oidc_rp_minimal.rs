@@ -1,9 +1,7 @@
 //! Run with `OIDC_ISSUER=acme.okta.com OIDC_CLIENT_ID=… OIDC_CLIENT_SECRET=… cargo run --example oidc_rp_minimal`
-//! and open <http://127.0.0.1:3000/login>, after adding `http://127.0.0.1:3000/login/callback` to the Okta app's
-//! "Sign-in redirect URIs" and `http://127.0.0.1:3000/` to its "Sign-out redirect URIs".
-//!
-//! An OpenID Connect relying party in an axum app: discovery at startup, `/login` (code flow, PKCE S256, state,
-//! nonce), `/login/callback` (code exchange, ID token and userinfo checks), `/logout` (at the IdP too).
+//! and open <http://127.0.0.1:3000/login> (the Okta app's "Sign-in redirect URIs" must hold
+//! `http://127.0.0.1:3000/login/callback`, its "Sign-out redirect URIs" `http://127.0.0.1:3000/`). An OpenID Connect
+//! RP: discovery, code flow with PKCE, state and nonce, ID token and userinfo checks, RP-initiated logout.
 #![allow(clippy::expect_used, reason = "an example")]
 
 use std::collections::HashMap;
@@ -31,13 +29,12 @@ pub struct Rp {
     pub jwks: Mutex<JwksCache>,
     pub pending: Mutex<HashMap<String, PendingLogin>>,
     pub sessions: Mutex<HashMap<String, UserClaims>>,
-    /// How `complete_login` reaches the token, JWKS and userinfo endpoints (blocking calls).
-    pub http: Box<dyn HttpClient + Send + Sync>,
+    pub http: Client,
 }
 
-/// `complete_login` takes `&impl HttpClient`; this lends it the boxed client.
-struct Http<'a>(&'a (dyn HttpClient + Send + Sync));
-impl HttpClient for Http<'_> {
+/// How `complete_login` reaches the token, JWKS and userinfo endpoints (blocking calls).
+pub struct Client(pub Box<dyn HttpClient + Send + Sync>);
+impl HttpClient for Client {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         self.0.execute(request)
     }
@@ -45,29 +42,19 @@ impl HttpClient for Http<'_> {
 
 /// The app: `/login`, `/login/callback`, `/logout`.
 pub fn app(rp: Arc<Rp>) -> Router {
-    let routes = Router::new()
-        .route("/login", get(login))
-        .route("/logout", get(logout));
-    routes
-        .route("/login/callback", get(callback))
-        .with_state(rp)
+    let app = Router::new().route("/login", get(login));
+    let app = app.route("/login/callback", get(callback));
+    app.route("/logout", get(logout)).with_state(rp)
 }
 
 type App = State<Arc<Rp>>;
-type Reply = Result<Response, Refused>;
+type Reply = Result<Response, (StatusCode, String)>;
 
 /// A refused sign-in: the error (expected and received values, no secrets) and what the admin should change.
-pub struct Refused(StatusCode, String);
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        (self.0, format!("Sign-in refused: {}\n", self.1)).into_response()
-    }
-}
-impl From<Error> for Refused {
-    fn from(e: Error) -> Self {
-        let hint = e.admin_hint().unwrap_or("");
-        Self(StatusCode::FORBIDDEN, format!("{e}\n{hint}"))
-    }
+fn refused(e: Error) -> (StatusCode, String) {
+    let hint = e.admin_hint().unwrap_or("");
+    let body = format!("Sign-in refused: {e}\n{hint}\n");
+    (StatusCode::FORBIDDEN, body)
 }
 
 fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -77,7 +64,8 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 async fn login(State(rp): App) -> Reply {
     let now = Utc::now();
-    let (url, pending) = AuthorizationRequest::new(&rp.conn, &rp.metadata).build(now)?;
+    let request = AuthorizationRequest::new(&rp.conn, &rp.metadata);
+    let (url, pending) = request.build(now).map_err(refused)?;
     // The state cookie binds the login to this browser: a callback with someone else's code is refused.
     let bind = format!("oidc_state={}; HttpOnly; SameSite=Lax", pending.state());
     let mut in_flight = rp.pending.lock().expect("pending");
@@ -89,19 +77,18 @@ async fn login(State(rp): App) -> Reply {
 async fn callback(State(rp): App, headers: HeaderMap, query: RawQuery) -> Reply {
     let state = cookie(&headers, "oidc_state").unwrap_or_default();
     let pending = rp.pending.lock().expect("pending").remove(state);
-    let no_login = || Refused(StatusCode::BAD_REQUEST, "no sign-in started here".into());
-    let pending = pending.ok_or_else(no_login)?;
-    let callback = Callback::from_query(query.0.as_deref().unwrap_or_default())?;
+    let pending = pending.ok_or((StatusCode::BAD_REQUEST, "no sign-in started here".into()))?;
+    let callback = Callback::from_query(query.0.as_deref().unwrap_or_default()).map_err(refused)?;
     // The token, JWKS and userinfo requests block: run them off the async worker threads.
     let (shared, now) = (rp.clone(), Utc::now());
     let outcome = tokio::task::spawn_blocking(move || {
-        let (http, conn, meta) = (Http(&*shared.http), &shared.conn, &shared.metadata);
+        let (http, conn, meta) = (&shared.http, &shared.conn, &shared.metadata);
         let mut jwks = shared.jwks.lock().expect("jwks").clone();
-        let done = complete_login(&http, conn, meta, &mut jwks, &pending, &callback, now);
+        let done = complete_login(http, conn, meta, &mut jwks, &pending, &callback, now);
         *shared.jwks.lock().expect("jwks") = jwks;
         done
     });
-    let login = outcome.await.expect("the login task")?;
+    let login = outcome.await.expect("the login task").map_err(refused)?;
     let mut id = [0u8; 32];
     getrandom::fill(&mut id).expect("OS randomness");
     let sid: String = id.iter().map(|b| format!("{b:02x}")).collect();
@@ -128,8 +115,9 @@ fn main() {
     let secret = ClientSecret::new(var("OIDC_CLIENT_SECRET"));
     let redirect = format!("{APP_URL}login/callback");
     let conn = OidcConnection::new(&issuer, &client_id, secret, &redirect).expect("settings");
-    let http = Box::new(gatehouse::oidc::ReqwestBlocking::new().expect("HTTP client"));
-    let metadata = gatehouse::oidc::fetch_metadata(&Http(&*http), &conn.issuer).expect("discovery");
+    let reqwest = gatehouse::oidc::ReqwestBlocking::new().expect("HTTP client");
+    let http = Client(Box::new(reqwest));
+    let metadata = gatehouse::oidc::fetch_metadata(&http, &conn.issuer).expect("discovery");
     let jwks = Mutex::new(JwksCache::new(conn.jwks_refetch_cooldown_secs)); // fetched at the first login
     let (pending, sessions) = (Mutex::default(), Mutex::default());
     let rp = Arc::new(Rp {

@@ -1,13 +1,8 @@
-//! Run with `cargo run --example scim_server_minimal` and point Okta's SCIM connector at
-//! `http://127.0.0.1:3000/scim/v2/`, header `Authorization: Bearer demo-token` (`SCIM_TOKEN` sets another).
-//!
-//! SCIM 2.0 Users and Groups over an in-memory store. gatehouse-scim does the protocol: filters, paging and
-//! projection, POST/PUT validation, PATCH (Okta's and Entra's dialects: [`Compatibility::Tolerant`]), ETags,
-//! error bodies (and `/ResourceTypes`, `/Schemas` if wanted). The app does routing, authentication, storage.
+//! Run with `cargo run --example scim_server_minimal`; point Okta's SCIM connector at `http://127.0.0.1:3000/scim/v2/`
+//! with `Authorization: Bearer demo-token` (`SCIM_TOKEN` sets another). SCIM 2.0 Users and Groups in memory:
+//! gatehouse-scim does filters, paging, projection, POST/PUT validation, PATCH (Okta's and Entra's dialects via
+//! [`Compatibility::Tolerant`]), ETags and error bodies; the app does routing, authentication and storage.
 #![allow(clippy::expect_used, reason = "an example")]
-
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -20,18 +15,19 @@ use gatehouse::scim::list::{ListQuery, check_if_match, project};
 use gatehouse::scim::resource::{self, Resource, ServiceProviderConfig};
 use gatehouse::scim::{Compatibility, Error, patch::PatchRequest, schema::ResourceSchema};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 
 // Accept what Okta and Entra send (capitalised ops, booleans as strings, path-less replaces); pages of 200.
 const COMPAT: Compatibility = Compatibility::Tolerant;
 const MAX_RESULTS: usize = 200;
 
-/// The server's state: the bearer token the IdP sends, the public base URL (for `meta.location`), the store.
+/// The server's state: the bearer token the IdP must present (a real app stores personal access tokens hashed,
+/// per workspace), the public base URL (for `meta.location`), and the resources, whose lock each request holds
+/// from read to write so that `If-Match` and `userName` uniqueness hold.
+#[allow(missing_docs, reason = "described above")]
 pub struct Scim {
-    /// The token the IdP must present (a real app stores personal access tokens hashed, per workspace).
     pub token: String,
-    /// The public base URL, e.g. `https://app.example.com/scim/v2`.
     pub base_url: String,
-    /// The resources. Each request holds the lock from read to write, so `If-Match` and uniqueness hold.
     pub store: Mutex<Store>,
 }
 
@@ -39,7 +35,7 @@ pub struct Scim {
 #[derive(Default)]
 pub struct Store {
     last_id: u64,
-    resources: BTreeMap<(String, String), Resource>,
+    resources: std::collections::BTreeMap<(String, String), Resource>,
 }
 
 /// The app: `/scim/v2/...` behind bearer-token authentication.
@@ -49,10 +45,8 @@ pub fn app(scim: Arc<Scim>) -> Router {
         .route("/{kind}", get(many).post(many))
         .route("/{kind}/{id}", get(one).put(one).patch(one).delete(one));
     let authenticated = from_fn_with_state(scim.clone(), authenticate);
-    Router::new()
-        .nest("/scim/v2", api)
-        .layer(authenticated)
-        .with_state(scim)
+    let app = Router::new().nest("/scim/v2", api);
+    app.layer(authenticated).with_state(scim)
 }
 
 type App = State<Arc<Scim>>;
@@ -71,15 +65,13 @@ async fn authenticate(State(scim): App, request: Request, next: Next) -> Respons
         diff |= usize::from(a ^ b);
     }
     if diff != 0 {
-        let detail = "a valid bearer token is required";
-        let body = json!({"schemas": [resource::ERROR_SCHEMA], "status": "401", "detail": detail});
+        let body = json!({"schemas": [resource::ERROR_SCHEMA], "status": "401"});
         return scim_json(StatusCode::UNAUTHORIZED, &body, None);
     }
     next.run(request).await
 }
 
-/// A SCIM error as a response: its status, `scimType` and detail (RFC 7644 §3.12).
-pub struct ScimError(pub Error);
+struct ScimError(Error); // answered with its status, `scimType` and detail (RFC 7644 §3.12)
 
 impl<E: Into<Error>> From<E> for ScimError {
     fn from(e: E) -> Self {
@@ -100,13 +92,9 @@ fn scim_json(status: StatusCode, body: &Value, etag: Option<String>) -> Response
     (status, content_type, etag, body.to_string()).into_response()
 }
 
-/// A resource as a response: projected (never the password), with its ETag.
 fn respond(resource: &Resource, schema: &ResourceSchema, status: StatusCode) -> Response {
-    scim_json(
-        status,
-        &project(resource, schema, &[], &[]),
-        Some(resource.etag()),
-    )
+    let body = project(resource, schema, &[], &[]); // never the password, with its ETag
+    scim_json(status, &body, Some(resource.etag()))
 }
 
 fn not_found(resource_type: &str, id: &str) -> ScimError {
@@ -115,28 +103,18 @@ fn not_found(resource_type: &str, id: &str) -> ScimError {
 }
 
 fn schema_of(kind: &str) -> Result<&'static ResourceSchema> {
-    match kind {
-        "Users" => Ok(ResourceSchema::user()),
-        "Groups" => Ok(ResourceSchema::group()),
-        _ => Err(not_found("endpoint", kind)),
-    }
+    let mut types = [ResourceSchema::user(), ResourceSchema::group()].into_iter();
+    let found = types.find(|t| t.endpoint.strip_prefix('/') == Some(kind));
+    found.ok_or_else(|| not_found("endpoint", kind))
 }
 
 impl Store {
     fn of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Resource> {
-        self.resources
-            .iter()
-            .filter(move |((k, _), _)| k == kind)
-            .map(|(_, r)| r)
+        let of_kind = self.resources.iter().filter(move |((k, _), _)| k == kind);
+        of_kind.map(|(_, r)| r)
     }
 
-    fn get(&self, kind: &str, id: &str) -> Result<Resource> {
-        let found = self.resources.get(&(kind.to_owned(), id.to_owned()));
-        found.cloned().ok_or_else(|| not_found(kind, id))
-    }
-
-    /// Stores a resource unless another has its `userName` (compared as the schema says: case-insensitively,
-    /// with the same filter evaluation as list queries), and answers with it.
+    /// Stores a resource unless another has its `userName` (case-insensitive, as list filters compare it).
     fn save(&mut self, kind: &str, resource: Resource, status: StatusCode) -> Result {
         let schema = schema_of(kind)?;
         if let Some(name) = resource.get("userName").and_then(Value::as_str) {
@@ -159,8 +137,7 @@ async fn service_provider_config() -> Response {
     scim_json(StatusCode::OK, &config.to_json(Utc::now()), None)
 }
 
-/// `/{kind}`: `GET` lists (Okta's lookup before every create is `?filter=userName eq "…"&startIndex=1&count=100`),
-/// `POST` creates.
+/// `/{kind}`: `GET` lists (Okta looks up `?filter=userName eq "…"` before each create), `POST` creates.
 async fn many(scim: App, method: Method, Path(kind): Kind, params: Params, body: Bytes) -> Result {
     let schema = schema_of(&kind)?;
     let mut store = scim.store.lock().expect("store");
@@ -177,18 +154,20 @@ async fn many(scim: App, method: Method, Path(kind): Kind, params: Params, body:
     store.save(&kind, created, StatusCode::CREATED)
 }
 
-/// `/{kind}/{id}`: `GET`, `PUT` (Okta's profile push sends the whole user), `PATCH` (deactivation, renames,
-/// memberships) and `DELETE`.
+/// `/{kind}/{id}`: `GET`, `PUT` (Okta's profile push), `PATCH` (deactivation, memberships), `DELETE`.
 async fn one(scim: App, method: Method, Path((kind, id)): Id, h: HeaderMap, body: Bytes) -> Result {
     let schema = schema_of(&kind)?;
     let mut store = scim.store.lock().expect("store");
-    let mut resource = store.get(&kind, &id)?;
+    let key = (kind.clone(), id.clone());
+    let Some(mut resource) = store.resources.get(&key).cloned() else {
+        return Err(not_found(&kind, &id));
+    };
     let if_match = h.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
     check_if_match(if_match, &resource.etag())?;
     match method {
         Method::GET => return Ok(respond(&resource, schema, StatusCode::OK)),
         Method::DELETE => {
-            store.resources.remove(&(kind, id));
+            store.resources.remove(&key);
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
         Method::PUT => {

@@ -635,7 +635,7 @@ mod oidc {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
     use serde_json::{Map, Value, json};
 
-    use super::oidc_rp_minimal::{Rp, app};
+    use super::oidc_rp_minimal::{self, Rp, app};
     use super::*;
 
     const ISSUER: &str = "https://op.example.test";
@@ -750,7 +750,7 @@ mod oidc {
             OidcConnection::new(ISSUER, CLIENT_ID, ClientSecret::new(SECRET), REDIRECT).unwrap();
         let metadata = fetch_metadata(&Op(op.clone()), &conn.issuer).unwrap();
         let jwks = Mutex::new(JwksCache::new(conn.jwks_refetch_cooldown_secs));
-        let http = Box::new(Op(op.clone()));
+        let http = oidc_rp_minimal::Client(Box::new(Op(op.clone())));
         let rp = Arc::new(Rp {
             conn,
             metadata,
