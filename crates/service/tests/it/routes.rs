@@ -47,6 +47,17 @@ async fn login_page_sets_a_csrf_cookie_matching_the_form() {
     let (state, _) = demo_state(BASE).await;
     let (status, headers, body) = call(&gatehouse_service::router(state), get("/login")).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    assert_eq!(headers.get(header::REFERRER_POLICY).unwrap(), "no-referrer");
+    assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert!(
+        headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
     let cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
     assert!(
         cookie.starts_with("gh_csrf=")
