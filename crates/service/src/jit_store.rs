@@ -53,7 +53,7 @@ impl UserRow {
 
 /// The user `id` of `workspace_id` (never another workspace's).
 pub async fn user(state: &AppState, workspace_id: &str, id: &str) -> Result<Option<UserRow>> {
-    sqlx::query("SELECT * FROM users WHERE workspace_id = $1 AND id = $2")
+    sqlx::query("SELECT u.id, u.workspace_id, u.email, u.user_name, u.display_name, u.given_name, u.family_name, u.picture, u.role, u.active, u.scim_managed, u.external_id, u.provisioned_by FROM users u WHERE workspace_id = $1 AND id = $2")
         .bind(workspace_id)
         .bind(id)
         .fetch_optional(&state.pool)
@@ -65,7 +65,7 @@ pub async fn user(state: &AppState, workspace_id: &str, id: &str) -> Result<Opti
 
 /// The workspace's users, by email.
 pub async fn users_of(state: &AppState, workspace_id: &str) -> Result<Vec<UserRow>> {
-    sqlx::query("SELECT * FROM users WHERE workspace_id = $1 ORDER BY email, user_name LIMIT 500")
+    sqlx::query("SELECT u.id, u.workspace_id, u.email, u.user_name, u.display_name, u.given_name, u.family_name, u.picture, u.role, u.active, u.scim_managed, u.external_id, u.provisioned_by FROM users u WHERE workspace_id = $1 ORDER BY email, user_name LIMIT 500")
         .bind(workspace_id)
         .fetch_all(&state.pool)
         .await?
@@ -119,7 +119,7 @@ async fn lookup(
     policy: &Policy,
 ) -> Result<Existing> {
     let row = sqlx::query(
-        "SELECT u.* FROM users u JOIN sso_links l ON l.user_id = u.id \
+        "SELECT u.id, u.workspace_id, u.email, u.user_name, u.display_name, u.given_name, u.family_name, u.picture, u.role, u.active, u.scim_managed, u.external_id, u.provisioned_by FROM users u JOIN sso_links l ON l.user_id = u.id \
          WHERE l.workspace_id = $1 AND l.connection = $2 AND l.subject = $3",
     )
     .bind(ws)
@@ -130,7 +130,7 @@ async fn lookup(
     let by_subject = load_user(tx, row).await?;
     let by_email = match &identity.email {
         Some(email) => {
-            let row = sqlx::query("SELECT * FROM users WHERE workspace_id = $1 AND email = $2")
+            let row = sqlx::query("SELECT u.id, u.workspace_id, u.email, u.user_name, u.display_name, u.given_name, u.family_name, u.picture, u.role, u.active, u.scim_managed, u.external_id, u.provisioned_by FROM users u WHERE workspace_id = $1 AND email = $2")
                 .bind(ws)
                 .bind(email.as_str())
                 .fetch_optional(&mut **tx)
@@ -151,7 +151,7 @@ async fn lookup(
     for key in &policy.scim_match {
         let row = match key {
             ScimKey::ExternalId => match &identity.external_id {
-                Some(id) => sqlx::query("SELECT * FROM users WHERE workspace_id = $1 AND scim_managed = 1 AND external_id = $2")
+                Some(id) => sqlx::query("SELECT u.id, u.workspace_id, u.email, u.user_name, u.display_name, u.given_name, u.family_name, u.picture, u.role, u.active, u.scim_managed, u.external_id, u.provisioned_by FROM users u WHERE workspace_id = $1 AND scim_managed = 1 AND external_id = $2")
                     .bind(ws)
                     .bind(id)
                     .fetch_optional(&mut **tx)
@@ -159,7 +159,7 @@ async fn lookup(
                 None => None,
             },
             ScimKey::UserName => match &identity.user_name {
-                Some(name) => sqlx::query("SELECT * FROM users WHERE workspace_id = $1 AND scim_managed = 1 AND user_name_lc = $2")
+                Some(name) => sqlx::query("SELECT u.id, u.workspace_id, u.email, u.user_name, u.display_name, u.given_name, u.family_name, u.picture, u.role, u.active, u.scim_managed, u.external_id, u.provisioned_by FROM users u WHERE workspace_id = $1 AND scim_managed = 1 AND user_name_lc = $2")
                     .bind(ws)
                     .bind(name.to_ascii_lowercase())
                     .fetch_optional(&mut **tx)
