@@ -13,41 +13,36 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get};
 use chrono::Utc;
 use gatehouse::oidc::{AuthorizationRequest, Callback, ClientSecret, Error, HttpClient};
-use gatehouse::oidc::{HttpRequest, HttpResponse, JwksCache, OidcConnection, PendingLogin};
-use gatehouse::oidc::{ProviderMetadata, UserClaims, complete_login, logout_url};
+use gatehouse::oidc::{JwksCache, OidcConnection, PendingLogin, ProviderMetadata, UserClaims};
+use gatehouse::oidc::{complete_login, logout_url};
 
 const APP_URL: &str = "http://127.0.0.1:3000/";
 
 /// What every request shares. `conn` and `metadata` are plain `Clone + Send + Sync` configuration; the rest is
 /// what the host must keep: the provider's keys (refreshed by `complete_login` when stale or when a token names
 /// an unknown key), logins in flight by `state` (they hold the PKCE verifier, so they stay server-side; each is
-/// used once) and sessions. A real app keeps the last two in its database.
+/// used once) and sessions (a real app keeps these two in its database), and the blocking HTTP client.
 #[allow(missing_docs, reason = "described above")]
-pub struct Rp {
+pub struct Rp<H> {
     pub conn: OidcConnection,
     pub metadata: ProviderMetadata,
     pub jwks: Mutex<JwksCache>,
     pub pending: Mutex<HashMap<String, PendingLogin>>,
     pub sessions: Mutex<HashMap<String, UserClaims>>,
-    pub http: Client,
+    pub http: H,
 }
 
-/// How `complete_login` reaches the token, JWKS and userinfo endpoints (blocking calls).
-pub struct Client(pub Box<dyn HttpClient + Send + Sync>);
-impl HttpClient for Client {
-    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
-        self.0.execute(request)
-    }
+/// The app: `/login`, `/login/callback`, `/logout`, for any HTTP client (tests pass an in-process IdP).
+pub fn app<H: Http>(rp: Arc<Rp<H>>) -> Router {
+    let app = Router::new().route("/login", get(login::<H>));
+    let app = app.route("/login/callback", get(callback::<H>));
+    app.route("/logout", get(logout::<H>)).with_state(rp)
 }
 
-/// The app: `/login`, `/login/callback`, `/logout`.
-pub fn app(rp: Arc<Rp>) -> Router {
-    let app = Router::new().route("/login", get(login));
-    let app = app.route("/login/callback", get(callback));
-    app.route("/logout", get(logout)).with_state(rp)
-}
-
-type App = State<Arc<Rp>>;
+/// What `complete_login` needs to reach the token, JWKS and userinfo endpoints from a blocking task.
+pub trait Http: HttpClient + Send + Sync + 'static {}
+impl<H: HttpClient + Send + Sync + 'static> Http for H {}
+type App<H> = State<Arc<Rp<H>>>;
 type Reply = Result<Response, (StatusCode, String)>;
 
 /// A refused sign-in: the error (expected and received values, no secrets) and what the admin should change.
@@ -62,7 +57,7 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     crumbs.find_map(|c| c.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
-async fn login(State(rp): App) -> Reply {
+async fn login<H: Http>(State(rp): App<H>) -> Reply {
     let now = Utc::now();
     let request = AuthorizationRequest::new(&rp.conn, &rp.metadata);
     let (url, pending) = request.build(now).map_err(refused)?;
@@ -74,7 +69,7 @@ async fn login(State(rp): App) -> Reply {
     Ok(([(SET_COOKIE, bind)], Redirect::to(url.as_str())).into_response())
 }
 
-async fn callback(State(rp): App, headers: HeaderMap, query: RawQuery) -> Reply {
+async fn callback<H: Http>(State(rp): App<H>, headers: HeaderMap, query: RawQuery) -> Reply {
     let state = cookie(&headers, "oidc_state").unwrap_or_default();
     let pending = rp.pending.lock().expect("pending").remove(state);
     let pending = pending.ok_or((StatusCode::BAD_REQUEST, "no sign-in started here".into()))?;
@@ -99,7 +94,7 @@ async fn callback(State(rp): App, headers: HeaderMap, query: RawQuery) -> Reply 
     Ok(([(SET_COOKIE, session)], page).into_response())
 }
 
-async fn logout(State(rp): App, headers: HeaderMap) -> Response {
+async fn logout<H: Http>(State(rp): App<H>, headers: HeaderMap) -> Response {
     let mut sessions = rp.sessions.lock().expect("sessions");
     let user = cookie(&headers, "sid").and_then(|sid| sessions.remove(sid));
     let hint = user.as_ref().map(|user| user.id_token().raw());
@@ -115,8 +110,7 @@ fn main() {
     let secret = ClientSecret::new(var("OIDC_CLIENT_SECRET"));
     let redirect = format!("{APP_URL}login/callback");
     let conn = OidcConnection::new(&issuer, &client_id, secret, &redirect).expect("settings");
-    let reqwest = gatehouse::oidc::ReqwestBlocking::new().expect("HTTP client");
-    let http = Client(Box::new(reqwest));
+    let http = gatehouse::oidc::ReqwestBlocking::new().expect("HTTP client");
     let metadata = gatehouse::oidc::fetch_metadata(&http, &conn.issuer).expect("discovery");
     let jwks = Mutex::new(JwksCache::new(conn.jwks_refetch_cooldown_secs)); // fetched at the first login
     let (pending, sessions) = (Mutex::default(), Mutex::default());

@@ -635,7 +635,7 @@ mod oidc {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
     use serde_json::{Map, Value, json};
 
-    use super::oidc_rp_minimal::{self, Rp, app};
+    use super::oidc_rp_minimal::{Rp, app};
     use super::*;
 
     const ISSUER: &str = "https://op.example.test";
@@ -731,7 +731,7 @@ mod oidc {
         }
     }
 
-    fn setup() -> (Arc<Rp>, Arc<FakeOp>) {
+    fn setup() -> (Arc<Rp<Op>>, Arc<FakeOp>) {
         let pem = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/crates/oidc/tests/data/rsa-2048-a.pem"
@@ -750,7 +750,7 @@ mod oidc {
             OidcConnection::new(ISSUER, CLIENT_ID, ClientSecret::new(SECRET), REDIRECT).unwrap();
         let metadata = fetch_metadata(&Op(op.clone()), &conn.issuer).unwrap();
         let jwks = Mutex::new(JwksCache::new(conn.jwks_refetch_cooldown_secs));
-        let http = oidc_rp_minimal::Client(Box::new(Op(op.clone())));
+        let http = Op(op.clone());
         let rp = Arc::new(Rp {
             conn,
             metadata,
@@ -762,7 +762,7 @@ mod oidc {
         (rp, op)
     }
 
-    async fn get(rp: &Arc<Rp>, uri: &str, cookie: Option<&str>) -> Response {
+    async fn get(rp: &Arc<Rp<Op>>, uri: &str, cookie: Option<&str>) -> Response {
         let mut request = Request::get(uri);
         if let Some(c) = cookie {
             request = request.header(header::COOKIE, c);
@@ -793,7 +793,7 @@ mod oidc {
 
     /// `/login` as the browser sees it; the fake OP then authenticates the user and issues `code` for the
     /// request's nonce and PKCE challenge. Returns the callback URL and the state cookie.
-    async fn start(rp: &Arc<Rp>, op: &FakeOp, code: &str) -> (String, String) {
+    async fn start(rp: &Arc<Rp<Op>>, op: &FakeOp, code: &str) -> (String, String) {
         let response = get(rp, "/login", None).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let (to, q) = redirect(&response);
