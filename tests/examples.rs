@@ -65,10 +65,14 @@ mod saml {
     const SP_ID: &str = "urn:auth0:layer-stack-app:acme";
 
     fn state() -> Arc<Saml> {
+        state_with(ConnectionPolicy::default())
+    }
+
+    fn state_with(policy: ConnectionPolicy) -> Arc<Saml> {
         let metadata = std::fs::read(testdata("saml/metadata/okta-idp.xml")).unwrap();
         let idp = parse_idp_metadata(&metadata, None, fixture_now(), None)
             .unwrap()
-            .identity_provider(ConnectionPolicy::default())
+            .identity_provider(policy)
             .unwrap();
         Arc::new(Saml {
             sp: ServiceProvider::new(SP_ID, ACS),
@@ -144,6 +148,30 @@ mod saml {
             body.contains("InResponseTo") || body.contains("replay"),
             "{body}"
         );
+    }
+
+    #[tokio::test]
+    async fn idp_initiated_only_where_allowed_and_only_once() {
+        let refused = post_fixture(&state(), "accept-unsolicited").await;
+        assert_eq!(refused.0, StatusCode::FORBIDDEN);
+        assert!(
+            refused.1.contains("Allow IdP-initiated sign-in"),
+            "{}",
+            refused.1
+        );
+        let allowed = state_with(ConnectionPolicy {
+            allow_unsolicited: true,
+            ..ConnectionPolicy::default()
+        });
+        let (status, body) = post_fixture(&allowed, "accept-unsolicited").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            body.starts_with("Signed in as jane.doe@acme.com\n"),
+            "{body}"
+        );
+        let (status, body) = post_fixture(&allowed, "accept-unsolicited").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("was already used (replay)"), "{body}");
     }
 
     #[tokio::test]
