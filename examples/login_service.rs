@@ -1,15 +1,12 @@
-//! The Gatehouse reference login service.
+//! The Gatehouse reference login service (code in `crates/service`).
 //!
-//! Run with: `cargo run --example login_service -- --demo` and open http://127.0.0.1:8080/login
-//! (`--help` lists the flags and the admin subcommands).
+//! Run with: `cargo run --example login_service -- --demo` and open <http://127.0.0.1:8080/login>
+//! (`-- --help` lists the flags and the admin subcommands).
 
 #![allow(clippy::print_stderr)]
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    if std::env::var_os("RUST_LOG").is_some() {
-        // Logs go through `tracing`; install a subscriber of your choice to see them.
-    }
     match gatehouse_service::cli::main().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -370,7 +370,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             if cli.demo {
                 let (idp, text) = seed_demo(&state).await?;
                 state.demo = Some(idp);
-                banner = Some(text);
+                let (db, key) = cli.paths();
+                banner = Some(format!(
+                    "{text}\nState: {db} (master key {key}); pass --database and --master-key-file to keep it across runs.\n"
+                ));
             }
             serve(state, cli.listen, banner).await
         }
