@@ -9,11 +9,14 @@
 //! | `scim` | [`scim`] | `gatehouse-scim` |
 //! | `jit` | [`jit`] | `gatehouse-jit` |
 //!
-//! Start with the [`manual`]: the attacks these crates are built against and the design answer to each.
+//! Start with the [`manual`]: how the pieces fit, what "verified" means, what the host must store, and the
+//! attacks these crates are built against with the design answer to each.
 //!
 //! All four are on by default, with the `aws-lc` crypto backend; `rust-crypto` selects the pure-Rust one
 //! (`default-features = false, features = ["saml", "rust-crypto"]`).
 
+/// The date-time library every API's `now: DateTime<Utc>` comes from.
+pub use chrono;
 #[cfg(feature = "jit")]
 #[doc(inline)]
 pub use gatehouse_jit as jit;

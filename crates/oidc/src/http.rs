@@ -103,6 +103,25 @@ pub trait HttpClient {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String>;
 }
 
+// Shared and boxed clients (`&dyn HttpClient`, `Arc<dyn HttpClient>` in app state) work wherever a client does.
+impl<T: HttpClient + ?Sized> HttpClient for &T {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        (**self).execute(request)
+    }
+}
+
+impl<T: HttpClient + ?Sized> HttpClient for Box<T> {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        (**self).execute(request)
+    }
+}
+
+impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        (**self).execute(request)
+    }
+}
+
 #[cfg(feature = "reqwest")]
 mod reqwest_adapter {
     use super::{HttpClient, HttpRequest, HttpResponse, Method};
