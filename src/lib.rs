@@ -33,5 +33,7 @@ pub use gatehouse_scim as scim;
 #[doc(inline)]
 pub use gatehouse_xml as xml;
 
+#[cfg(all(feature = "jit", any(feature = "saml", feature = "oidc")))]
+pub mod claims;
 #[cfg(all(feature = "saml", feature = "oidc", feature = "jit"))]
 pub mod manual;
