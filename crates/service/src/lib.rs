@@ -99,6 +99,7 @@ pub struct AppState {
     /// Outgoing HTTP (OIDC discovery, JWKS, token, userinfo): no redirects, 10 s timeout.
     pub http: reqwest::Client,
     pub(crate) oidc_cache: Arc<Mutex<OidcCache>>,
+    pub(crate) login_cache: Arc<Mutex<model::LoginCache>>,
     /// The built-in demo IdP, when mounted.
     pub demo: Option<Arc<demo_idp::DemoIdp>>,
     clock: Option<Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>>,
@@ -139,6 +140,7 @@ impl AppState {
             key: Arc::new(key),
             http,
             oidc_cache: Arc::new(Mutex::new(HashMap::new())),
+            login_cache: Arc::new(Mutex::new(HashMap::new())),
             demo: None,
             clock: None,
         })

@@ -605,8 +605,8 @@ async fn callback_post(
 }
 
 async fn saml_acs(state: &AppState, connection: &str, body: &[u8]) -> Response {
-    let conn = match model::connection_by_name(state, connection).await {
-        Ok(Some(c)) if c.kind == Kind::Saml => c,
+    let ctx = match model::login_context(state, connection).await {
+        Ok(Some(c)) if c.connection.kind == Kind::Saml => c,
         Ok(_) => {
             return Refusal::new(
                 "saml:unknown-connection",
@@ -620,8 +620,9 @@ async fn saml_acs(state: &AppState, connection: &str, body: &[u8]) -> Response {
         }
         Err(e) => return Refusal::internal(&e).respond(state, None, None).await,
     };
+    let conn = ctx.connection.clone();
     let ws_id = conn.workspace_id.clone();
-    match saml_acs_inner(state, &conn, body).await {
+    match saml_acs_inner(state, &ctx, body).await {
         Ok(r) => r,
         Err(LoginError::Refused(r)) => r.respond(state, Some(&ws_id), Some(&conn.name)).await,
         Err(LoginError::Internal(e)) => {
@@ -634,10 +635,11 @@ async fn saml_acs(state: &AppState, connection: &str, body: &[u8]) -> Response {
 
 async fn saml_acs_inner(
     state: &AppState,
-    conn: &Connection,
+    ctx: &model::LoginContext,
     body: &[u8],
 ) -> Result<Response, LoginError> {
-    let ws = enterprise_workspace(state, conn).await?;
+    let conn = &ctx.connection;
+    let ws = enterprise(&ctx.workspace)?;
     let form = form_map(body);
     let Some(posted) = form.get("SAMLResponse") else {
         return Err(LoginError::Refused(
@@ -710,16 +712,14 @@ async fn saml_acs_inner(
     let mut mapping = Mapping::okta_saml();
     mapping.groups = Some("groups".to_owned());
     let method = if solicited { "saml-sp" } else { "saml-idp" };
-    complete(state, &ws, conn, &claims, &mapping, method, None, return_to).await
+    let policy = policy_for(&ctx.domains, conn);
+    complete(
+        state, &ws, conn, &policy, &claims, &mapping, method, None, return_to,
+    )
+    .await
 }
 
-async fn enterprise_workspace(
-    state: &AppState,
-    conn: &Connection,
-) -> Result<Workspace, LoginError> {
-    let ws = model::workspace_by_id(state, &conn.workspace_id)
-        .await?
-        .ok_or_else(|| Error::NotFound("workspace".into()))?;
+fn enterprise(ws: &Workspace) -> Result<Workspace, LoginError> {
     if !ws.is_enterprise() {
         return Err(LoginError::Refused(Refusal::new(
             "plan",
@@ -731,15 +731,15 @@ async fn enterprise_workspace(
             Some("subscribe the workspace to the Enterprise plan in its plan settings".into()),
         )));
     }
-    Ok(ws)
+    Ok(ws.clone())
 }
 
 /// The JIT policy of a connection: the workspace's verified domains are trusted for linking, SCIM users are matched
 /// by externalId, userName, then verified email; members of [`ADMIN_GROUP`] get the `admin` role.
-pub async fn policy_for(state: &AppState, ws: &Workspace, conn: &Connection) -> Result<Policy> {
+pub fn policy_for(domains: &[String], conn: &Connection) -> Policy {
     let mut policy = Policy::new(ConnectionId::new(&conn.name));
-    for d in model::verified_domains(state, &ws.id).await? {
-        if let Ok(domain) = gatehouse_jit::Domain::parse(&d) {
+    for d in domains {
+        if let Ok(domain) = gatehouse_jit::Domain::parse(d) {
             policy.verified_domains.insert(domain);
         }
     }
@@ -752,7 +752,7 @@ pub async fn policy_for(state: &AppState, ws: &Workspace, conn: &Connection) -> 
         }],
         default: Role::new("member"),
     });
-    Ok(policy)
+    policy
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -760,6 +760,7 @@ async fn complete(
     state: &AppState,
     ws: &Workspace,
     conn: &Connection,
+    policy: &Policy,
     claims: &Claims,
     mapping: &Mapping,
     method: &str,
@@ -774,18 +775,17 @@ async fn complete(
             e.admin_hint(),
         ))
     })?;
-    let policy = policy_for(state, ws, conn).await?;
-    let (decision, user) =
-        match crate::jit_store::provision(state, &ws.id, &identity, &policy).await {
-            Ok(v) => v,
-            Err(Error::Invalid(msg)) => {
-                return Err(LoginError::Refused(
-                    Refusal::new("jit:conflict", "Sign-in failed", msg, None)
-                        .status(StatusCode::CONFLICT),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let (decision, user) = match crate::jit_store::provision(state, &ws.id, &identity, policy).await
+    {
+        Ok(v) => v,
+        Err(Error::Invalid(msg)) => {
+            return Err(LoginError::Refused(
+                Refusal::new("jit:conflict", "Sign-in failed", msg, None)
+                    .status(StatusCode::CONFLICT),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let Some(user_id) = user else {
         let rule = decision.rule();
         let (title, message) = match rule {
@@ -863,7 +863,7 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
                 .await;
         }
     };
-    let conn = match model::connection_by_name(state, &conn_name).await {
+    let ctx = match model::login_context(state, &conn_name).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             return Refusal::new(
@@ -881,7 +881,8 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
                 .await;
         }
     };
-    match oidc_callback_inner(state, headers, &conn, &sealed, cb).await {
+    let conn = ctx.connection.clone();
+    match oidc_callback_inner(state, headers, &ctx, &sealed, cb).await {
         Ok(r) => r,
         Err(LoginError::Refused(r)) => {
             r.respond(state, Some(&conn.workspace_id), Some(&conn.name))
@@ -898,11 +899,12 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
 async fn oidc_callback_inner(
     state: &AppState,
     headers: &HeaderMap,
-    conn: &Connection,
+    ctx: &model::LoginContext,
     sealed: &str,
     cb: &Callback,
 ) -> Result<Response, LoginError> {
-    let ws = enterprise_workspace(state, conn).await?;
+    let conn = &ctx.connection;
+    let ws = enterprise(&ctx.workspace)?;
     let stored: StoredLogin = serde_json::from_slice(&state.key.open("oidc-pending", sealed)?)
         .map_err(|e| Error::Internal(format!("pending login: {e}")))?;
     let browser =
@@ -994,6 +996,7 @@ async fn oidc_callback_inner(
         state,
         &ws,
         conn,
+        &policy_for(&ctx.domains, conn),
         &claims,
         &Mapping::oidc(IdpKind::Okta),
         method,

@@ -12,6 +12,61 @@ use sqlx::any::AnyRow;
 use crate::AppState;
 use crate::error::{Error, Result};
 
+/// What a login needs about its connection, cached per process for [`LOGIN_CACHE_SECS`]: the connection, its
+/// workspace and the workspace's verified domains. Writes through this module clear the cache; other processes
+/// sharing the database see a change within the TTL.
+#[derive(Debug, Clone)]
+pub struct LoginContext {
+    /// The connection.
+    pub connection: Connection,
+    /// Its workspace.
+    pub workspace: Workspace,
+    /// The workspace's verified domains.
+    pub domains: Vec<String>,
+}
+
+/// How long a [`LoginContext`] is reused, in seconds.
+pub const LOGIN_CACHE_SECS: u64 = 5;
+
+/// The per-process cache of [`LoginContext`]s by connection name.
+pub(crate) type LoginCache = std::collections::HashMap<String, (std::time::Instant, LoginContext)>;
+
+/// Clears the login cache (after any configuration write).
+pub fn invalidate(state: &AppState) {
+    if let Ok(mut c) = state.login_cache.lock() {
+        c.clear();
+    }
+}
+
+/// The login context of connection `name` (cached), or `None` if there is no such connection.
+pub async fn login_context(state: &AppState, name: &str) -> Result<Option<LoginContext>> {
+    if let Ok(c) = state.login_cache.lock()
+        && let Some((at, ctx)) = c.get(name)
+        && at.elapsed().as_secs() < LOGIN_CACHE_SECS
+    {
+        return Ok(Some(ctx.clone()));
+    }
+    let Some(connection) = connection_by_name(state, name).await? else {
+        return Ok(None);
+    };
+    let workspace = workspace_by_id(state, &connection.workspace_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("workspace".into()))?;
+    let domains = verified_domains(state, &workspace.id).await?;
+    let ctx = LoginContext {
+        connection,
+        workspace,
+        domains,
+    };
+    if let Ok(mut c) = state.login_cache.lock() {
+        if c.len() > 10_000 {
+            c.clear();
+        }
+        c.insert(name.to_owned(), (std::time::Instant::now(), ctx.clone()));
+    }
+    Ok(Some(ctx))
+}
+
 /// The Enterprise plan: SSO connections and SCIM need it.
 pub const ENTERPRISE: &str = "enterprise";
 
@@ -102,6 +157,7 @@ pub async fn update_workspace(
         .bind(&workspace.id)
         .execute(&state.pool)
         .await?;
+    invalidate(state);
     crate::web::audit(
         state,
         Some(&workspace.id),
@@ -152,6 +208,7 @@ pub async fn add_verified_domain(
         .execute(&state.pool)
         .await
         .map_err(|_| Error::Invalid(format!("domain {} is already claimed", domain.as_str())))?;
+    invalidate(state);
     Ok(())
 }
 
@@ -325,6 +382,7 @@ async fn insert_connection(
     .execute(&state.pool)
     .await
     .map_err(|_| Error::Invalid(format!("a connection named {name:?} already exists")))?;
+    invalidate(state);
     Ok(Connection {
         id,
         workspace_id: workspace.id.clone(),
@@ -405,6 +463,7 @@ pub async fn update_connection_config(
         .bind(&conn.id)
         .execute(&state.pool)
         .await?;
+    invalidate(state);
     Ok(())
 }
 
@@ -420,6 +479,7 @@ pub async fn delete_connection(
         .execute(&state.pool)
         .await?
         .rows_affected();
+    invalidate(state);
     sqlx::query("DELETE FROM sso_links WHERE workspace_id = $1 AND connection = $2")
         .bind(&workspace.id)
         .bind(name)

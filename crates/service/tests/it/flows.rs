@@ -653,3 +653,33 @@ async fn an_oidc_callback_delivered_to_another_browser_is_refused() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_acs_refuses_workspaces_that_left_the_enterprise_plan() {
+    let s = start().await;
+    let mut b = Browser::new(&s.base);
+    assert_eq!(
+        saml_login(&mut b, "ada@demo.example", "0").await.status,
+        303,
+        "works on Enterprise (and fills the cache)"
+    );
+    let demo = model::workspace_by_name(&s.state, "demo")
+        .await
+        .unwrap()
+        .unwrap();
+    model::update_workspace(&s.state, &demo, Some("team"), None)
+        .await
+        .unwrap();
+    let mut b = Browser::new(&s.base);
+    let picker = b.get("/_demo-idp/saml/launch?app=demo-saml").await;
+    let form = b.submit(&picker, Some(("user", "0")), &[]).await;
+    let refused = b.submit(&form, None, &[]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("Enterprise plan"));
+    let (outcome, reason) = last_audit(&s.state).await;
+    assert_eq!(
+        (outcome.as_str(), reason.starts_with("plan")),
+        ("refused", true),
+        "{reason}"
+    );
+}
