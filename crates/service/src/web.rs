@@ -419,7 +419,14 @@ pub fn error_page(e: &Error) -> Response {
 /// Is `target` a same-origin path or URL of the app (safe to redirect to)?
 #[must_use]
 pub fn safe_return_to(state: &AppState, target: &str) -> Option<String> {
-    if target.starts_with('/') && !target.starts_with("//") && !target.contains('\\') {
+    // Browsers drop tabs and newlines inside URLs ("/\t/evil" becomes "//evil") and treat "\\" like "/".
+    if target
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    if target.starts_with('/') && !target.starts_with("//") {
         return Some(target.to_owned());
     }
     for base in [&state.config.public_url, &state.config.auth_url] {
@@ -432,4 +439,97 @@ pub fn safe_return_to(state: &AppState, target: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    async fn state() -> AppState {
+        let dir = std::env::temp_dir().join(format!(
+            "gatehouse-web-{}-{}",
+            std::process::id(),
+            crate::crypto::random_token(6).unwrap()
+        ));
+        let pool = crate::db::open(&format!("{}.db", dir.display()))
+            .await
+            .unwrap();
+        let mut config = crate::Config::new("https://app.example.com");
+        config.auth_url = "https://auth.example.com".into();
+        AppState::with_parts(
+            config,
+            pool,
+            crate::crypto::MasterKey::from_bytes(&[1; 32]).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn return_targets_are_same_origin_only() {
+        let s = state().await;
+        let cases = [
+            ("/settings/tokens", Some("/settings/tokens")),
+            (
+                "https://app.example.com/x?y=1",
+                Some("https://app.example.com/x?y=1"),
+            ),
+            (
+                "https://auth.example.com/",
+                Some("https://auth.example.com/"),
+            ),
+            ("//evil.example/", None),
+            ("/\\evil.example", None),
+            ("/\t/evil.example", None),
+            ("/\n/evil.example", None),
+            ("/ /evil.example", None),
+            ("https://evil.example/", None),
+            ("https://app.example.com.evil.example/", None),
+            ("https://user@app.example.com/", None),
+            ("http://app.example.com/", None),
+            ("https://app.example.com:8443/", None),
+            ("javascript:alert(1)", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(safe_return_to(&s, input).as_deref(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn return_targets_never_leave_the_app_for_any_input() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let s = rt.block_on(state());
+        let app = url::Url::parse("https://app.example.com/")
+            .unwrap()
+            .origin();
+        let auth = url::Url::parse("https://auth.example.com/")
+            .unwrap()
+            .origin();
+        proptest!(|(input in "(https?://[a-z.@:0-9]{0,30})?[/\\\\a-z.?#@%:\t\n ]{0,30}")| {
+            if let Some(t) = safe_return_to(&s, &input) {
+                if t.starts_with('/') {
+                    prop_assert!(!t.starts_with("//") && !t.chars().any(|c| c == '\\' || c.is_whitespace()), "{t}");
+                    // A browser resolves it against the app's origin.
+                    let resolved = url::Url::parse("https://app.example.com/").unwrap().join(&t).unwrap();
+                    prop_assert_eq!(resolved.origin(), app.clone());
+                } else {
+                    let u = url::Url::parse(&t).unwrap();
+                    prop_assert!(u.origin() == app || u.origin() == auth, "{t}");
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("gh_session_x=1; gh_session=abc; other=2"),
+        );
+        assert_eq!(cookie(&h, "gh_session"), Some("abc"));
+        assert_eq!(cookie(&h, "gh_sess"), None);
+        assert!(esc("<a href=\"x\">'&") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+    }
 }
