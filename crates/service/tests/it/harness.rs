@@ -13,15 +13,27 @@ pub(crate) fn temp_prefix() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("gatehouse-it-{}-{n}", std::process::id()))
 }
 
+/// Removes a test database and key when dropped.
+pub(crate) struct TempFiles(pub(crate) std::path::PathBuf);
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        for suffix in ["db", "db-wal", "db-shm", "key", "secret", "xml", "wrong"] {
+            let _ = std::fs::remove_file(format!("{}.{suffix}", self.0.display()));
+        }
+    }
+}
+
 pub(crate) struct Server {
     pub(crate) base: String,
     pub(crate) state: AppState,
     /// The demo workspace's SCIM token.
     pub(crate) token: String,
+    _files: TempFiles,
 }
 
 /// Seeds the demo into a fresh database and returns the state (demo IdP mounted), without serving.
-pub(crate) async fn demo_state(base: &str) -> (AppState, String) {
+pub(crate) async fn demo_state(base: &str) -> (AppState, String, TempFiles) {
     let prefix = temp_prefix();
     let db = format!("{}.db", prefix.display());
     let key = format!("{}.key", prefix.display());
@@ -35,19 +47,24 @@ pub(crate) async fn demo_state(base: &str) -> (AppState, String) {
         .find(|w| w.starts_with("gh_pat_"))
         .unwrap()
         .to_owned();
-    (state, token)
+    (state, token, TempFiles(prefix))
 }
 
 /// Starts the service with the demo on a random port.
 pub(crate) async fn start() -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let (state, token) = demo_state(&base).await;
+    let (state, token, files) = demo_state(&base).await;
     let app = gatehouse_service::router(state.clone());
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    Server { base, state, token }
+    Server {
+        base,
+        state,
+        token,
+        _files: files,
+    }
 }
 
 pub(crate) struct Page {

@@ -36,7 +36,7 @@ fn post_form(uri: &str, body: &str, cookie: Option<&str>) -> Request<Body> {
 
 #[tokio::test]
 async fn landing_page_without_a_session_offers_sign_in() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let (status, _, body) = call(&gatehouse_service::router(state), get("/")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("not signed in") && body.contains("href=\"/login\""));
@@ -44,7 +44,7 @@ async fn landing_page_without_a_session_offers_sign_in() {
 
 #[tokio::test]
 async fn login_page_sets_a_csrf_cookie_matching_the_form() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let (status, headers, body) = call(&gatehouse_service::router(state), get("/login")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
@@ -74,7 +74,7 @@ async fn login_page_sets_a_csrf_cookie_matching_the_form() {
 
 #[tokio::test]
 async fn login_post_without_or_with_a_wrong_csrf_token_is_refused() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state);
     let (status, _, _) = call(&app, post_form("/login", "email=ada%40demo.example", None)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -93,7 +93,7 @@ async fn login_post_without_or_with_a_wrong_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn login_post_discovers_the_workspace_and_starts_saml_with_a_signed_redirect() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state.clone());
     let t = "C".repeat(32);
     let cookie = format!("gh_csrf={t}");
@@ -148,7 +148,7 @@ async fn login_post_discovers_the_workspace_and_starts_saml_with_a_signed_redire
 
 #[tokio::test]
 async fn callback_routes_refuse_malformed_requests_with_an_audit_row() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state.clone());
     let (status, _, body) = call(&app, get("/login/callback?connection=demo-saml")).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
@@ -186,7 +186,7 @@ async fn callback_routes_refuse_malformed_requests_with_an_audit_row() {
 
 #[tokio::test]
 async fn pem_and_sp_metadata_describe_the_connection() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state.clone());
     let (status, headers, pem) = call(&app, get("/pem?cert=demo-saml")).await;
     assert_eq!(status, StatusCode::OK);
@@ -234,7 +234,7 @@ async fn pem_and_sp_metadata_describe_the_connection() {
 
 #[tokio::test]
 async fn the_entity_id_template_reproduces_the_guide() {
-    let (mut state, _) = demo_state(BASE).await;
+    let (mut state, _, _files) = demo_state(BASE).await;
     let mut config = (*state.config).clone();
     config.tenant = "layer-stack-app".into();
     state.config = std::sync::Arc::new(config);
@@ -247,7 +247,7 @@ async fn the_entity_id_template_reproduces_the_guide() {
 
 #[tokio::test]
 async fn logout_without_a_session_clears_the_cookie_and_goes_home() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let (status, headers, _) = call(&gatehouse_service::router(state), get("/logout")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers.get(header::LOCATION).unwrap(), "/");
@@ -263,7 +263,7 @@ async fn logout_without_a_session_clears_the_cookie_and_goes_home() {
 
 #[tokio::test]
 async fn settings_pages_need_a_session() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state);
     for uri in ["/settings/tokens", "/settings/sso"] {
         let (status, headers, _) = call(&app, get(uri)).await;
@@ -274,7 +274,7 @@ async fn settings_pages_need_a_session() {
 
 #[tokio::test]
 async fn scim_needs_a_valid_bearer_token() {
-    let (state, token) = demo_state(BASE).await;
+    let (state, token, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state);
     for auth in [None, Some("Bearer nope"), Some("Basic Zm9vOmJhcg==")] {
         let mut r = Request::get("/backend/scim/v2/Users");
@@ -312,7 +312,7 @@ async fn scim_needs_a_valid_bearer_token() {
 
 #[tokio::test]
 async fn demo_idp_publishes_discovery_and_jwks() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state);
     let (status, _, body) = call(
         &app,
@@ -344,7 +344,7 @@ async fn demo_idp_publishes_discovery_and_jwks() {
 
 #[tokio::test]
 async fn demo_idp_token_endpoint_refuses_bad_clients_and_codes() {
-    let (state, _) = demo_state(BASE).await;
+    let (state, _, _files) = demo_state(BASE).await;
     let app = gatehouse_service::router(state);
     let (status, _, body) = call(
         &app,

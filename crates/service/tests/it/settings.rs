@@ -266,6 +266,7 @@ async fn settings_of_a_workspace_without_the_enterprise_plan_say_why() {
 #[tokio::test]
 async fn admin_commands_create_a_workspace_connections_and_a_token() {
     let prefix = temp_prefix();
+    let _files = crate::harness::TempFiles(prefix.clone());
     let db = format!("{}.db", prefix.display());
     let key = format!("{}.key", prefix.display());
     std::fs::write(&key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
