@@ -100,17 +100,14 @@ pub enum WorkspaceAction {
         #[arg(long = "domain")]
         domains: Vec<String>,
     },
-    /// Changes a workspace's plan or SSO enforcement.
+    /// Changes a workspace's plan.
     Update {
         /// Name.
         #[arg(long)]
         name: String,
         /// New plan: free, team or enterprise.
         #[arg(long)]
-        plan: Option<String>,
-        /// Require SSO for members (break-glass recovery codes stay possible for admins).
-        #[arg(long)]
-        enforce_sso: Option<bool>,
+        plan: String,
     },
     /// Issues a one-time break-glass recovery code for an admin (created as a manual admin if absent).
     RecoveryCode {
@@ -270,19 +267,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Workspace {
-            action:
-                WorkspaceAction::Update {
-                    name,
-                    plan,
-                    enforce_sso,
-                },
+            action: WorkspaceAction::Update { name, plan },
         }) => {
             let ws = workspace(&state, name).await?;
-            let ws = model::update_workspace(&state, &ws, plan.as_deref(), *enforce_sso).await?;
-            println!(
-                "workspace {}: {} plan, SSO enforced: {}",
-                ws.name, ws.plan, ws.enforce_sso
-            );
+            let ws = model::update_workspace(&state, &ws, plan).await?;
+            println!("workspace {}: {} plan", ws.name, ws.plan);
             Ok(())
         }
         Some(Command::Workspace {

@@ -79,8 +79,6 @@ pub struct Workspace {
     pub name: String,
     /// `free`, `team` or `enterprise`.
     pub plan: String,
-    /// Members must sign in through SSO (break-glass: the admin CLI).
-    pub enforce_sso: bool,
 }
 
 impl Workspace {
@@ -95,7 +93,6 @@ impl Workspace {
             id: r.try_get("id")?,
             name: r.try_get("name")?,
             plan: r.try_get("plan")?,
-            enforce_sso: r.try_get::<i64, _>("enforce_sso")? != 0,
         })
     }
 }
@@ -133,27 +130,23 @@ pub async fn create_workspace(state: &AppState, name: &str, plan: &str) -> Resul
         id,
         name: name.to_owned(),
         plan: plan.to_owned(),
-        enforce_sso: false,
     })
 }
 
-/// Changes a workspace's plan and/or SSO enforcement.
+/// Changes a workspace's plan. (Members sign in only through SSO here, so every workspace is SSO-enforced; the
+/// `enforce_sso` column is kept for hosts that add other sign-in methods.)
 pub async fn update_workspace(
     state: &AppState,
     workspace: &Workspace,
-    plan: Option<&str>,
-    enforce_sso: Option<bool>,
+    plan: &str,
 ) -> Result<Workspace> {
-    let plan = plan.unwrap_or(&workspace.plan);
     if !["free", "team", ENTERPRISE].contains(&plan) {
         return Err(Error::Invalid(format!(
             "plan {plan:?}: expected free, team or enterprise"
         )));
     }
-    let enforce = enforce_sso.unwrap_or(workspace.enforce_sso);
-    sqlx::query("UPDATE workspaces SET plan = $1, enforce_sso = $2 WHERE id = $3")
+    sqlx::query("UPDATE workspaces SET plan = $1 WHERE id = $2")
         .bind(plan)
-        .bind(i64::from(enforce))
         .bind(&workspace.id)
         .execute(&state.pool)
         .await?;
@@ -163,12 +156,11 @@ pub async fn update_workspace(
         Some(&workspace.id),
         None,
         "workspace-updated",
-        &format!("plan {plan}, enforce_sso {enforce}"),
+        &format!("plan {plan}"),
     )
     .await;
     Ok(Workspace {
         plan: plan.to_owned(),
-        enforce_sso: enforce,
         ..workspace.clone()
     })
 }

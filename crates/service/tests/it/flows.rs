@@ -667,7 +667,7 @@ async fn the_acs_refuses_workspaces_that_left_the_enterprise_plan() {
         .await
         .unwrap()
         .unwrap();
-    model::update_workspace(&s.state, &demo, Some("team"), None)
+    model::update_workspace(&s.state, &demo, "team")
         .await
         .unwrap();
     let mut b = Browser::new(&s.base);
