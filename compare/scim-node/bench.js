@@ -1,8 +1,8 @@
-// Parse + evaluate of the 20 bench filters with npm scim2-parse-filter (see src/main.rs).
+// Parse + evaluate of the 20 bench filters with npm scim2-parse-filter (the same filters as compare/benches/compare.rs).
 // Run with: npm install scim2-parse-filter@0.2.10 && node bench.js
 const { parse, filter } = require('scim2-parse-filter');
 const fs = require('fs');
-const full = JSON.parse(fs.readFileSync(__dirname + '/../tests/it/data/rfc7643_full_user.json'));
+const full = JSON.parse(fs.readFileSync(__dirname + '/../../crates/scim/tests/it/data/rfc7643_full_user.json'));
 const small = {"id": "2819c223-7f76-453a-919d-413861904646", "externalId": "701984",
   "userName": "bjensen@example.com", "displayName": "Babs Jensen", "title": "Tour Guide", "userType": "Employee", "active": true,
   "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}],
