@@ -28,8 +28,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub auth_url: Option<String>,
     /// SQLite database file (created and migrated on start). Default: gatehouse.db, or a temp file with --demo.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "database_url")]
     pub database: Option<String>,
+    /// Database URL instead of a SQLite file: `postgres://user:password@host/db` runs on PostgreSQL, which several
+    /// instances behind a load balancer can share (`sqlite://path` also works).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
     /// Master key file (base64 of 32 bytes) encrypting secrets at rest. Default: gatehouse.key, or a temp file with
     /// --demo. Create one with: head -c 32 /dev/urandom | base64 > gatehouse.key
     #[arg(long, global = true)]
@@ -189,6 +193,14 @@ impl Cli {
     }
 
     fn paths(&self) -> (String, String) {
+        if let Some(url) = &self.database_url {
+            return (
+                url.clone(),
+                self.master_key_file
+                    .clone()
+                    .unwrap_or_else(|| "gatehouse.key".to_owned()),
+            );
+        }
         if self.demo {
             let dir = std::env::temp_dir();
             let pid = std::process::id();
@@ -220,6 +232,18 @@ impl Cli {
     pub async fn open(&self) -> Result<AppState> {
         let (db, key) = self.paths();
         AppState::open(self.config(), &db, &key, self.demo).await
+    }
+}
+
+/// A database URL for display: any password replaced by `[redacted]`.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("[redacted]"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -360,6 +384,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let (idp, text) = seed_demo(&state).await?;
                 state.demo = Some(idp);
                 let (db, key) = cli.paths();
+                let db = redact_url(&db);
                 banner = Some(format!(
                     "{text}\nState: {db} (master key {key}); pass --database and --master-key-file to keep it across runs.\n"
                 ));

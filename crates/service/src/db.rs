@@ -1,6 +1,9 @@
-//! Storage: one `sqlx` Any pool (SQLite today; the SQL is kept to what PostgreSQL also runs, with `$n`
-//! placeholders and `INSERT … ON CONFLICT`/`RETURNING`), created and migrated on start, swept of expired rows.
+//! Storage: one `sqlx` Any pool on SQLite (a file path or `sqlite:` URL, the default) or PostgreSQL (a
+//! `postgres://` URL), created and migrated on start, swept of expired rows in small batches.
 //!
+//! The SQL is portable (`$n` placeholders, `INSERT … ON CONFLICT`, `DELETE … RETURNING`); the few places where the
+//! dialects differ go through [`Dialect`]: the type of the SCIM JSON column (`TEXT` / `JSONB`) and how it is
+//! written and read, the row identity the sweeper deletes by (`rowid` / `ctid`), and the SCIM filter dialect.
 //! Times are stored as Unix seconds (`BIGINT`), booleans as 0/1, so the Any driver's small type set suffices.
 
 use std::path::Path;
@@ -11,7 +14,93 @@ use sqlx::{AnyPool, Row as _};
 
 use crate::error::Result;
 
-/// The schema, one migration per entry; applied in order, each once (recorded in `schema_version`).
+/// Which database a pool talks to, and the SQL that differs between the two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite (one process, or several on one machine sharing the file).
+    Sqlite,
+    /// PostgreSQL (any number of instances sharing the database).
+    Postgres,
+}
+
+impl Dialect {
+    /// The dialect of a database URL: `postgres:`/`postgresql:` is PostgreSQL, anything else SQLite.
+    #[must_use]
+    pub fn of_url(url: &str) -> Self {
+        let scheme = url.split_once(':').map_or("", |(s, _)| s);
+        if scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+
+    /// The dialect of an open pool.
+    #[must_use]
+    pub fn of(pool: &AnyPool) -> Self {
+        Self::of_url(pool.connect_options().database_url.as_str())
+    }
+
+    /// The column type of stored SCIM resources: JSON text in SQLite, `jsonb` in PostgreSQL (what
+    /// gatehouse-scim's filter translation expects in each).
+    #[must_use]
+    pub fn json_type(self) -> &'static str {
+        match self {
+            Self::Sqlite => "TEXT",
+            Self::Postgres => "JSONB",
+        }
+    }
+
+    /// Placeholder `n` for a JSON text parameter written to a JSON column.
+    #[must_use]
+    pub fn json_param(self, n: usize) -> String {
+        match self {
+            Self::Sqlite => format!("${n}"),
+            Self::Postgres => format!("CAST(${n} AS JSONB)"),
+        }
+    }
+
+    /// A JSON column read back as text (the Any driver has no JSON type).
+    #[must_use]
+    pub fn json_text(self, column: &str) -> String {
+        match self {
+            Self::Sqlite => column.to_owned(),
+            Self::Postgres => format!("CAST({column} AS TEXT)"),
+        }
+    }
+
+    /// gatehouse-scim's filter dialect.
+    #[must_use]
+    pub fn scim(self) -> gatehouse_scim::filter::sql::Dialect {
+        match self {
+            Self::Sqlite => gatehouse_scim::filter::sql::Dialect::Sqlite,
+            Self::Postgres => gatehouse_scim::filter::sql::Dialect::Postgres,
+        }
+    }
+
+    /// One batch of the sweep of `table`: expired rows by physical row identity, at most `$2` of them. In
+    /// PostgreSQL rows another transaction holds (a login consuming its request right now, another instance's
+    /// sweeper) are skipped, not waited for.
+    fn sweep_batch(self, table: &str) -> String {
+        match self {
+            Self::Sqlite => format!(
+                "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE expires_at <= $1 LIMIT $2)"
+            ),
+            Self::Postgres => format!(
+                "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE expires_at <= $1 \
+                 LIMIT $2 FOR UPDATE SKIP LOCKED))"
+            ),
+        }
+    }
+
+    /// A migration's text in this dialect (`{json}` is the JSON column type).
+    fn migration(self, text: &str) -> String {
+        text.replace("{json}", self.json_type())
+    }
+}
+
+/// The schema, one migration per entry, in both dialects (`{json}` stands for [`Dialect::json_type`]); applied
+/// in order, each once (recorded in `schema_version`).
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE workspaces (
@@ -52,7 +141,7 @@ CREATE TABLE users (
     scim_managed BIGINT NOT NULL DEFAULT 0,
     external_id TEXT,
     provisioned_by TEXT NOT NULL,
-    data TEXT,
+    data {json},
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
@@ -71,7 +160,7 @@ CREATE TABLE scim_groups (
     id TEXT PRIMARY KEY,
     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     display_name_lc TEXT NOT NULL,
-    data TEXT NOT NULL,
+    data {json} NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
@@ -137,10 +226,21 @@ CREATE TABLE recovery_codes (
 );
 CREATE INDEX audit_log_outcome ON audit_log(workspace_id, outcome, at)
 ",
+    r"
+CREATE INDEX saml_requests_expires ON saml_requests(expires_at);
+CREATE INDEX oidc_pending_expires ON oidc_pending(expires_at);
+CREATE INDEX replay_cache_expires ON replay_cache(expires_at);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX recovery_codes_expires ON recovery_codes(expires_at)
+",
 ];
 
-/// Opens (creating if needed) the database at `url_or_path` — a path for SQLite, or a `sqlite:` URL — and
-/// applies the migrations.
+/// Rows deleted per sweep statement: each batch is its own short transaction.
+pub const SWEEP_BATCH: i64 = 500;
+
+/// Opens the database at `url_or_path` — a SQLite file path (created if needed), a `sqlite:` URL or a
+/// `postgres://` URL — and applies the migrations.
 pub async fn open(url_or_path: &str) -> Result<AnyPool> {
     sqlx::any::install_default_drivers();
     let url = if url_or_path.contains(':') && !Path::new(url_or_path).exists() {
@@ -149,37 +249,57 @@ pub async fn open(url_or_path: &str) -> Result<AnyPool> {
         format!("sqlite://{url_or_path}?mode=rwc")
     };
     let options = AnyConnectOptions::from_str(&url)?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(4)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                sqlx::query("PRAGMA foreign_keys = ON")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("PRAGMA busy_timeout = 10000")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("PRAGMA synchronous = NORMAL")
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .connect_with(options)
-        .await?;
-    sqlx::query("PRAGMA journal_mode = WAL")
-        .execute(&pool)
-        .await?;
+    let pool = match Dialect::of_url(&url) {
+        Dialect::Postgres => {
+            AnyPoolOptions::new()
+                .max_connections(10)
+                .connect_with(options)
+                .await?
+        }
+        Dialect::Sqlite => {
+            let pool = AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+            pool
+        }
+    };
     migrate(&pool).await?;
     Ok(pool)
 }
 
+/// Applies the pending migrations in one transaction. In PostgreSQL it first takes an advisory lock, so instances
+/// starting together migrate one after the other (the later ones find nothing to do).
 async fn migrate(pool: &AnyPool) -> Result<()> {
+    let dialect = Dialect::of(pool);
+    let mut tx = pool.begin().await?;
+    if dialect == Dialect::Postgres {
+        sqlx::query("SELECT 1 AS one FROM pg_advisory_xact_lock(7246183902)")
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
     let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version")
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?
         .try_get("v")?;
     for (i, migration) in MIGRATIONS.iter().enumerate() {
@@ -187,26 +307,37 @@ async fn migrate(pool: &AnyPool) -> Result<()> {
         if version <= current {
             continue;
         }
-        let mut tx = pool.begin().await?;
-        for statement in migration
+        for statement in dialect
+            .migration(migration)
             .split(';')
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            sqlx::query(statement).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+                .execute(&mut *tx)
+                .await?;
         }
         sqlx::query("INSERT INTO schema_version (version) VALUES ($1)")
             .bind(version)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
         tracing::info!(version, "database migrated");
     }
+    tx.commit().await?;
     Ok(())
 }
 
-/// Deletes expired outstanding requests, pending logins, replay keys and sessions; returns how many rows went.
+/// Deletes expired outstanding requests, pending logins, replay keys, sessions and recovery codes, in batches of
+/// [`SWEEP_BATCH`]; returns how many rows went.
 pub async fn sweep(pool: &AnyPool, now: i64) -> Result<u64> {
+    sweep_batched(pool, now, SWEEP_BATCH).await
+}
+
+/// [`sweep`] with a chosen batch size. Each batch is one short statement (its own transaction, index-backed by
+/// `expires_at`), so no lock is held across batches and logins interleave with a long sweep.
+pub async fn sweep_batched(pool: &AnyPool, now: i64, batch: i64) -> Result<u64> {
+    let dialect = Dialect::of(pool);
+    let batch = batch.max(1);
     let mut removed = 0;
     for table in [
         "saml_requests",
@@ -215,13 +346,19 @@ pub async fn sweep(pool: &AnyPool, now: i64) -> Result<u64> {
         "sessions",
         "recovery_codes",
     ] {
-        removed += sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE expires_at <= $1"
-        )))
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected();
+        loop {
+            let n = sqlx::query(sqlx::AssertSqlSafe(dialect.sweep_batch(table)))
+                .bind(now)
+                .bind(batch)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            removed += n;
+            if n < u64::try_from(batch).unwrap_or(u64::MAX) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
     }
     Ok(removed)
 }

@@ -1,5 +1,6 @@
 //! The Gatehouse reference login service: every flow of the Okta integration guide, end to end, composed from
-//! the Gatehouse crates on an embedded SQLite store.
+//! the Gatehouse crates on an embedded SQLite store or, for several instances sharing state, PostgreSQL
+//! ([`db`]).
 //!
 //! - `GET/POST /login`: email → home-realm discovery (the workspace's verified domains) → SAML AuthnRequest or
 //!   OIDC authorization request; with `iss` it is OIDC third-party-initiated login.
@@ -92,6 +93,8 @@ pub(crate) type OidcCache =
 pub struct AppState {
     /// The database.
     pub pool: AnyPool,
+    /// SQLite or PostgreSQL: the SQL that differs.
+    pub dialect: db::Dialect,
     /// URLs and templates.
     pub config: Arc<Config>,
     /// Encrypts secrets at rest.
@@ -114,7 +117,8 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Opens (creating and migrating) the database and the master key file (created when `create_key`).
+    /// Opens (creating and migrating) the database — a SQLite path or a `postgres://` URL — and the master key file
+    /// (created when `create_key`).
     pub async fn open(
         config: Config,
         database: &str,
@@ -135,6 +139,7 @@ impl AppState {
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Self {
+            dialect: db::Dialect::of(&pool),
             pool,
             config: Arc::new(config),
             key: Arc::new(key),

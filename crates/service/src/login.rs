@@ -657,13 +657,18 @@ async fn saml_acs_inner(
     let now = state.now();
     let xml = gatehouse_saml::decode_form_value(posted)?;
     let checked = gatehouse_saml::check_response(&sp, &settings.idp, &xml, now)?;
-    // Consume the outstanding request (atomically: of two posts of one response, one finds it).
+    // Consume the outstanding request and record the replay key in one transaction, committed only when the
+    // response is accepted. Of several posts of one response (to this or another instance), the first to delete
+    // the request row holds it until it commits; the others find no request, or find the replay key, and roll
+    // back — so exactly one succeeds, and a refused post (a replay, another connection's ACS) consumes nothing.
+    let solicited = checked.in_response_to().is_some();
     let mut return_to = None;
+    let mut tx = state.pool.begin().await?;
     let pending = match checked.in_response_to() {
         Some(id) => {
             let row = sqlx::query("DELETE FROM saml_requests WHERE id = $1 RETURNING connection, return_to, issued_at, expires_at")
                 .bind(id)
-                .fetch_optional(&state.pool)
+                .fetch_optional(&mut *tx)
                 .await?;
             match row {
                 Some(r) => {
@@ -682,19 +687,32 @@ async fn saml_acs_inner(
         }
         None => None,
     };
-    let solicited = checked.in_response_to().is_some();
-    let fresh = sqlx::query(
-        "INSERT INTO replay_cache (key, expires_at) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_cache.expires_at <= $3",
-    )
-    .bind(format!("saml\n{}", checked.replay_key()))
-    .bind(checked.replay_expires_at().timestamp())
-    .bind(now.timestamp())
-    .execute(&state.pool)
-    .await?
-    .rows_affected()
-        == 1;
-    let assertion = checked.finish(&conn.name, pending, fresh, now)?;
+    // A solicited response whose request is gone fails whatever the replay cache says: do not touch it then.
+    let fresh = if solicited && pending.is_none() {
+        false
+    } else {
+        sqlx::query(
+            "INSERT INTO replay_cache (key, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_cache.expires_at <= $3",
+        )
+        .bind(format!("saml\n{}", checked.replay_key()))
+        .bind(checked.replay_expires_at().timestamp())
+        .bind(now.timestamp())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1
+    };
+    let assertion = match checked.finish(&conn.name, pending, fresh, now) {
+        Ok(a) => {
+            tx.commit().await?;
+            a
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            return Err(e.into());
+        }
+    };
     let mut claims = Claims::saml(
         ConnectionId::new(&conn.name),
         Some(assertion.name_id().value.clone()),

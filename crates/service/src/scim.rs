@@ -14,7 +14,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use gatehouse_scim::filter::sql::{Dialect, SqlParam, to_sql};
+use gatehouse_scim::filter::sql::{SqlParam, to_sql};
 use gatehouse_scim::filter::{CompValue, CompareOp, Filter};
 use gatehouse_scim::list::{ListQuery, check_if_match, if_none_match, project};
 use gatehouse_scim::patch::PatchRequest;
@@ -26,6 +26,7 @@ use sqlx::Row as _;
 use sqlx::any::AnyArguments;
 
 use crate::AppState;
+use crate::db::Dialect;
 use crate::model::Workspace;
 
 /// Largest page (`filter.maxResults`).
@@ -369,12 +370,14 @@ fn name_lookup(filter: Option<&Filter>, res: Res) -> Option<String> {
 fn bind_all<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Any, AnyArguments>,
     params: &[SqlParam],
+    dialect: Dialect,
 ) -> Result<sqlx::query::Query<'q, sqlx::Any, AnyArguments>, Fail> {
     for p in params {
         query = match p {
             SqlParam::Text(s) => query.bind(s.clone()),
             SqlParam::Integer(i) => query.bind(*i),
             SqlParam::Real(f) => query.bind(*f),
+            SqlParam::Bool(b) if dialect == Dialect::Postgres => query.bind(*b),
             SqlParam::Bool(b) => query.bind(i64::from(*b)),
             _ => {
                 return Err(Fail::Internal(crate::Error::Internal(
@@ -400,10 +403,12 @@ async fn list(
 ) -> Result<ListResponse, Fail> {
     let schema = res.schema();
     let table = res.table();
+    let dialect = state.dialect;
+    let data = dialect.json_text("r.data");
     if q.sort_by.is_some() {
         // Sorting: filter in SQL is not needed for correctness; sort and page in memory over the workspace's rows.
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT r.data FROM {table} AS r WHERE r.workspace_id = ?1 AND r.data IS NOT NULL ORDER BY r.created_at, r.id LIMIT 20000"
+            "SELECT {data} AS data FROM {table} AS r WHERE r.workspace_id = $1 AND r.data IS NOT NULL ORDER BY r.created_at, r.id LIMIT 20000"
         )))
         .bind(&ws.id)
         .fetch_all(&state.pool)
@@ -416,21 +421,22 @@ async fn list(
     }
     let (clause, params) = match (name_lookup(q.filter.as_ref(), res), &q.filter) {
         (Some(name), _) => (
-            format!("r.{} = ?2", res.name_column()),
+            format!("r.{} = $2", res.name_column()),
             vec![SqlParam::Text(name)],
         ),
         (None, Some(f)) => {
-            let w = to_sql(f, schema, Dialect::Sqlite, 2)?;
+            let w = to_sql(f, schema, dialect.scim(), 2)?;
             (w.clause, w.params)
         }
         (None, None) => ("1 = 1".to_owned(), Vec::new()),
     };
     let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM {table} AS r WHERE r.workspace_id = ?1 AND r.data IS NOT NULL AND ({clause})"
+        "SELECT COUNT(*) AS n FROM {table} AS r WHERE r.workspace_id = $1 AND r.data IS NOT NULL AND ({clause})"
     );
     let total: i64 = bind_all(
         sqlx::query(sqlx::AssertSqlSafe(count_sql)).bind(&ws.id),
         &params,
+        dialect,
     )?
     .fetch_one(&state.pool)
     .await?
@@ -438,7 +444,7 @@ async fn list(
     let mut resources = Vec::new();
     if q.count > 0 && total > 0 {
         let page_sql = format!(
-            "SELECT r.data FROM {table} AS r WHERE r.workspace_id = ?1 AND r.data IS NOT NULL AND ({clause}) \
+            "SELECT {data} AS data FROM {table} AS r WHERE r.workspace_id = $1 AND r.data IS NOT NULL AND ({clause}) \
              ORDER BY r.created_at, r.id LIMIT {} OFFSET {}",
             q.count,
             q.offset()
@@ -446,6 +452,7 @@ async fn list(
         let rows = bind_all(
             sqlx::query(sqlx::AssertSqlSafe(page_sql)).bind(&ws.id),
             &params,
+            dialect,
         )?
         .fetch_all(&state.pool)
         .await?;
@@ -468,7 +475,8 @@ async fn list(
 
 async fn load(state: &AppState, ws: &Workspace, res: Res, id: &str) -> Result<Resource, Fail> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT data FROM {} WHERE workspace_id = $1 AND id = $2 AND data IS NOT NULL",
+        "SELECT {} AS data FROM {} WHERE workspace_id = $1 AND id = $2 AND data IS NOT NULL",
+        state.dialect.json_text("data"),
         res.table()
     )))
     .bind(&ws.id)
@@ -610,16 +618,21 @@ async fn store(
     let result = match res {
         Res::Users => {
             let c = user_columns(r);
+            let json = state.dialect.json_param(9);
             let sql = if insert {
-                "INSERT INTO users (user_name, user_name_lc, email, display_name, given_name, family_name, active, external_id, \
-                 data, updated_at, id, workspace_id, scim_managed, provisioned_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, 'scim', $10)"
+                format!(
+                    "INSERT INTO users (user_name, user_name_lc, email, display_name, given_name, family_name, active, external_id, \
+                     data, updated_at, id, workspace_id, scim_managed, provisioned_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {json}, $10, $11, $12, 1, 'scim', $10)"
+                )
             } else {
-                "UPDATE users SET user_name = $1, user_name_lc = $2, email = $3, display_name = $4, given_name = $5, \
-                 family_name = $6, active = $7, external_id = $8, data = $9, updated_at = $10, scim_managed = 1 \
-                 WHERE id = $11 AND workspace_id = $12"
+                format!(
+                    "UPDATE users SET user_name = $1, user_name_lc = $2, email = $3, display_name = $4, given_name = $5, \
+                     family_name = $6, active = $7, external_id = $8, data = {json}, updated_at = $10, scim_managed = 1 \
+                     WHERE id = $11 AND workspace_id = $12"
+                )
             };
-            let result = sqlx::query(sql)
+            let result = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(c.user_name.clone())
                 .bind(c.user_name.as_ref().map(|n| n.to_ascii_lowercase()))
                 .bind(c.email.clone())
@@ -665,12 +678,17 @@ async fn store(
                 .display_name()
                 .unwrap_or_default()
                 .to_owned();
+            let json = state.dialect.json_param(2);
             let sql = if insert {
-                "INSERT INTO scim_groups (display_name_lc, data, updated_at, id, workspace_id, created_at) VALUES ($1, $2, $3, $4, $5, $3)"
+                format!(
+                    "INSERT INTO scim_groups (display_name_lc, data, updated_at, id, workspace_id, created_at) VALUES ($1, {json}, $3, $4, $5, $3)"
+                )
             } else {
-                "UPDATE scim_groups SET display_name_lc = $1, data = $2, updated_at = $3 WHERE id = $4 AND workspace_id = $5"
+                format!(
+                    "UPDATE scim_groups SET display_name_lc = $1, data = {json}, updated_at = $3 WHERE id = $4 AND workspace_id = $5"
+                )
             };
-            sqlx::query(sql)
+            sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(name.to_ascii_lowercase())
                 .bind(&data)
                 .bind(now)
@@ -809,11 +827,13 @@ async fn delete(
             .await?;
             if res == Res::Users {
                 // Drop the user from the workspace's groups.
-                let groups =
-                    sqlx::query("SELECT id, data FROM scim_groups WHERE workspace_id = $1")
-                        .bind(&ws.id)
-                        .fetch_all(&state.pool)
-                        .await?;
+                let groups = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT id, {} AS data FROM scim_groups WHERE workspace_id = $1",
+                    state.dialect.json_text("data")
+                )))
+                .bind(&ws.id)
+                .fetch_all(&state.pool)
+                .await?;
                 for g in groups {
                     let mut group = parse_resource(&g.try_get::<String, _>("data")?)?;
                     if let Some(Value::Array(members)) = group.as_object_mut().get_mut("members") {

@@ -10,8 +10,10 @@
     clippy::panic
 )]
 
+mod cluster;
 mod flows;
 mod harness;
+mod pg;
 mod routes;
 mod scim;
 mod settings;
