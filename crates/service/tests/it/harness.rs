@@ -32,10 +32,15 @@ pub(crate) struct Server {
     _files: TempFiles,
 }
 
-/// Seeds the demo into a fresh database and returns the state (demo IdP mounted), without serving.
+/// Seeds the demo into a fresh database and returns the state (demo IdP mounted), without serving. The database
+/// is a temp SQLite file, or, when `GATEHOUSE_TEST_POSTGRES_URL` names a PostgreSQL server, a fresh database
+/// there (so the whole suite runs on PostgreSQL).
 pub(crate) async fn demo_state(base: &str) -> (AppState, String, TempFiles) {
     let prefix = temp_prefix();
-    let db = format!("{}.db", prefix.display());
+    let db = match crate::pg::server_database().await {
+        Some(url) => url,
+        None => format!("{}.db", prefix.display()),
+    };
     let key = format!("{}.key", prefix.display());
     let mut state = AppState::open(Config::new(base), &db, &key, true)
         .await
@@ -282,10 +287,16 @@ pub(crate) async fn count(state: &AppState, sql: &str, bind: &str) -> i64 {
 /// The latest audit row: (outcome, reason).
 pub(crate) async fn last_audit(state: &AppState) -> (String, String) {
     use sqlx::Row as _;
-    let r =
-        sqlx::query("SELECT outcome, reason FROM audit_log ORDER BY at DESC, rowid DESC LIMIT 1")
-            .fetch_one(&state.pool)
-            .await
-            .unwrap();
+    // Insertion order within a second: the physical row order of this append-only table.
+    let row = match state.dialect {
+        gatehouse_service::db::Dialect::Postgres => "ctid",
+        _ => "rowid",
+    };
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT outcome, reason FROM audit_log ORDER BY at DESC, {row} DESC LIMIT 1"
+    )))
+    .fetch_one(&state.pool)
+    .await
+    .unwrap();
     (r.try_get("outcome").unwrap(), r.try_get("reason").unwrap())
 }

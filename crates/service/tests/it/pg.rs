@@ -38,33 +38,44 @@ pub(crate) async fn postgres() -> Option<TestDb> {
         );
         return None;
     }
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    if let Ok(server) = std::env::var("GATEHOUSE_TEST_POSTGRES_URL") {
-        let name = format!("gatehouse_it_{}_{n}", std::process::id());
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&server)
-            .await
-            .expect("GATEHOUSE_TEST_POSTGRES_URL: cannot connect");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
-        )))
-        .execute(&pool)
-        .await
-        .expect("CREATE DATABASE");
-        pool.close().await;
-        let mut url = url::Url::parse(&server).expect("GATEHOUSE_TEST_POSTGRES_URL is a URL");
-        url.set_path(&format!("/{name}"));
+    if let Some(url) = server_database().await {
         return Some(TestDb {
-            url: url.to_string(),
+            url,
             _guard: Guard::External,
         });
     }
-    let cluster = Cluster::start(n);
+    let cluster = Cluster::start(N.fetch_add(1, Ordering::SeqCst));
     Some(TestDb {
         url: cluster.url(),
         _guard: Guard::Cluster(cluster),
     })
+}
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+/// When `GATEHOUSE_TEST_POSTGRES_URL` names a PostgreSQL server (a throw-away one: databases are left behind), a
+/// fresh database on it (C collation, as gatehouse-scim's ordering expects).
+pub(crate) async fn server_database() -> Option<String> {
+    let server = std::env::var("GATEHOUSE_TEST_POSTGRES_URL").ok()?;
+    let name = format!(
+        "gatehouse_it_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&server)
+        .await
+        .expect("GATEHOUSE_TEST_POSTGRES_URL: cannot connect");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+    )))
+    .execute(&pool)
+    .await
+    .expect("CREATE DATABASE");
+    pool.close().await;
+    let mut url = url::Url::parse(&server).expect("GATEHOUSE_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some(url.to_string())
 }
 
 /// A throwaway cluster, stopped and removed on drop.
