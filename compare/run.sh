@@ -3,7 +3,7 @@
 # backend-dependent rows), then prints the merged Markdown table. Needs libxml2-dev, libxmlsec1-dev,
 # pkg-config and libclang-dev (bindgen) for the samael/libxmlsec1 peers; set COMPARE_NO_XMLSEC=1 to run
 # without them (their rows then say NOT BUILT).
-# Environment passed through: COMPARE_ROUNDS (default 61), COMPARE_BATCH_MS (default 3), COMPARE_ONLY.
+# Environment passed through: COMPARE_ROUNDS (default 301), COMPARE_BATCH_MS (default 2), COMPARE_ONLY.
 set -euo pipefail
 cd "$(dirname "$0")"
 out=target/compare
