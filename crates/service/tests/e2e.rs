@@ -313,6 +313,28 @@ async fn refused_logins_show_the_admin_hint() {
         assert_eq!(b.client.current_url().await?.host_str(), Some("127.0.0.1"));
         assert!(unknown.contains("Back to sign-in"), "{unknown}");
 
+        // An OIDC callback in a browser that did not start the login (its login cookie is gone, as when a
+        // callback URL is sent to someone else) signs nobody in.
+        b.go("/login").await?;
+        b.fill("input[name=email]", "grace@demo.example").await?;
+        b.click_button("Continue").await?;
+        b.click_button("Continue with demo-oidc ").await?;
+        b.wait_text("Sign in as").await?;
+        let had = b.client.get_all_cookies().await?;
+        assert!(had.iter().any(|c| c.name() == "gh_login"), "{had:?}");
+        b.client.delete_cookie("gh_login").await?;
+        b.click_button("(grace@demo.example)").await?;
+        let elsewhere = b.wait_text("oidc:browser-mismatch").await?;
+        b.shot("browser-mismatch").await;
+        assert!(elsewhere.contains("another browser"), "{elsewhere}");
+        assert!(b.session_cookie().await?.is_none(), "nobody is signed in");
+
+        // A callback with a made-up state is refused too.
+        b.go("/login/callback?code=forged&state=forged").await?;
+        let forged = b.wait_text("oidc:state_mismatch").await?;
+        assert!(forged.contains("Back to sign-in"), "{forged}");
+        assert!(b.session_cookie().await?.is_none());
+
         // A starter-plan workspace may not use SSO: the hint names the plan.
         b.go("/login").await?;
         b.fill("input[name=email]", "someone@starter.example")
