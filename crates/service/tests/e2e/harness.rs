@@ -260,7 +260,11 @@ where
         Err(_) => Some(format!("the flow took longer than {FLOW:?}")),
     };
     let report = match &failure {
-        None => String::new(),
+        None => {
+            // A screenshot left by an earlier failed run would mislead.
+            let _ = std::fs::remove_file(screenshot_dir().join(format!("{name}.png")));
+            String::new()
+        }
         Some(_) => {
             let url = client
                 .current_url()
