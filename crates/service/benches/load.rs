@@ -3,7 +3,8 @@
 //!
 //! Run with: `cargo bench -p gatehouse-service --bench load` (release build; server and load generator share the
 //! machine, so the figures are a lower bound for the server alone). `LOAD_LOGINS`, `LOAD_USERS` and
-//! `LOAD_CONCURRENCY` change the sizes.
+//! `LOAD_CONCURRENCY` change the sizes. With `LOAD_POSTGRES_URL` (an empty PostgreSQL database, e.g.
+//! `postgres://postgres@127.0.0.1:5432/gatehouse_load`) the same run repeats on PostgreSQL after SQLite.
 
 #![allow(
     clippy::unwrap_used,
@@ -83,15 +84,26 @@ async fn blast(
 
 #[tokio::main]
 async fn main() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-load-{}", std::process::id()));
+    println!("== SQLite ==");
+    run(&format!("{}.db", dir.display()), &dir).await;
+    if let Ok(url) = std::env::var("LOAD_POSTGRES_URL") {
+        println!("== PostgreSQL ==");
+        run(&url, &dir).await;
+    }
+    for suffix in ["db", "db-wal", "db-shm", "key"] {
+        let _ = std::fs::remove_file(format!("{}.{suffix}", dir.display()));
+    }
+}
+
+async fn run(db: &str, dir: &std::path::Path) {
     let logins = env("LOAD_LOGINS", 3000);
     let users = env("LOAD_USERS", 100_000);
     let concurrency = env("LOAD_CONCURRENCY", 32);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let dir = std::env::temp_dir().join(format!("gatehouse-load-{}", std::process::id()));
-    let db = format!("{}.db", dir.display());
     let key = format!("{}.key", dir.display());
-    let mut state = AppState::open(Config::new(&base), &db, &key, true)
+    let mut state = AppState::open(Config::new(&base), db, &key, true)
         .await
         .unwrap();
     let (idp, banner) = cli::seed_demo(&state).await.unwrap();
@@ -162,12 +174,16 @@ async fn main() {
         .unwrap();
     let t = Instant::now();
     let mut tx = state.pool.begin().await.unwrap();
+    let insert = format!(
+        "INSERT INTO users (id, workspace_id, email, user_name, user_name_lc, display_name, active, scim_managed, provisioned_by, data, created_at, updated_at) VALUES ($1, $2, $3, $3, $3, $4, 1, 1, 'scim', {}, 0, 0)",
+        state.dialect.json_param(5)
+    );
     for i in 0..users {
         let name = format!("bulk{i}@bulk.example");
         let data = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": format!("bulk-{i}"),
             "userName": name, "displayName": format!("Bulk User {i}"), "active": true,
             "meta": {"resourceType": "User", "created": "2026-01-01T00:00:00Z", "lastModified": "2026-01-01T00:00:00Z", "version": "W/\"0\""}});
-        sqlx::query("INSERT INTO users (id, workspace_id, email, user_name, user_name_lc, display_name, active, scim_managed, provisioned_by, data, created_at, updated_at) VALUES ($1, $2, $3, $3, $3, $4, 1, 1, 'scim', $5, 0, 0)")
+        sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
             .bind(format!("bulk-{i}"))
             .bind(&ws)
             .bind(&name)
@@ -178,6 +194,10 @@ async fn main() {
             .unwrap();
     }
     tx.commit().await.unwrap();
+    sqlx::query("ANALYZE users")
+        .execute(&state.pool)
+        .await
+        .unwrap();
     println!("stored {users} users in {:.1} s", t.elapsed().as_secs_f64());
     let lookup = |filter: String| {
         client
@@ -248,7 +268,4 @@ async fn main() {
         .collect();
     let (lat, wall) = blast(&client, reqs, 16, |s| s == 201).await;
     report("SCIM POST /Users, concurrency 16", lat, wall);
-    for suffix in ["db", "db-wal", "db-shm", "key"] {
-        let _ = std::fs::remove_file(format!("{}.{suffix}", dir.display()));
-    }
 }

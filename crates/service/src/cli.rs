@@ -512,3 +512,27 @@ pub async fn seed_demo(state: &AppState) -> Result<(Arc<DemoIdp>, String)> {
     );
     Ok((Arc::new(idp), text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_are_not_printed() {
+        for (url, want) in [
+            (
+                "postgres://gatehouse:s3cret@db.internal/gatehouse",
+                "postgres://gatehouse:[redacted]@db.internal/gatehouse",
+            ),
+            (
+                "postgres://gatehouse@db.internal/gatehouse",
+                "postgres://gatehouse@db.internal/gatehouse",
+            ),
+            ("/tmp/gatehouse-demo.db", "/tmp/gatehouse-demo.db"),
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert_eq!(shown.replace("%5B", "[").replace("%5D", "]"), want);
+        }
+    }
+}

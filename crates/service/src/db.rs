@@ -389,3 +389,61 @@ pub async fn set_setting(pool: &AnyPool, key: &str, value: &str) -> Result<()> {
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+
+    use super::{Dialect, MIGRATIONS};
+
+    #[test]
+    fn the_url_scheme_picks_the_dialect() {
+        for (url, want) in [
+            ("postgres://u:p@db.internal/gatehouse", Dialect::Postgres),
+            (
+                "postgresql://localhost/g?host=/run/postgresql",
+                Dialect::Postgres,
+            ),
+            ("POSTGRES://localhost/g", Dialect::Postgres),
+            ("sqlite://gatehouse.db?mode=rwc", Dialect::Sqlite),
+            ("sqlite::memory:", Dialect::Sqlite),
+            ("gatehouse.db", Dialect::Sqlite),
+            ("/var/lib/gatehouse/postgres.db", Dialect::Sqlite),
+        ] {
+            assert_eq!(Dialect::of_url(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn one_schema_differs_only_in_the_json_column_type() {
+        for m in MIGRATIONS {
+            let sqlite = Dialect::Sqlite.migration(m);
+            let postgres = Dialect::Postgres.migration(m);
+            assert!(!sqlite.contains('{') && !postgres.contains('{'));
+            assert_eq!(sqlite.replace("data TEXT", "data JSONB"), postgres);
+        }
+        // The SQLite text of the first migration is what databases created before PostgreSQL support ran.
+        let first = Dialect::Sqlite.migration(MIGRATIONS[0]);
+        assert!(first.contains("    data TEXT,\n    created_at BIGINT NOT NULL,"));
+        assert!(first.contains("    data TEXT NOT NULL,\n"));
+        assert_eq!(first.matches("JSONB").count(), 0);
+        assert_eq!(
+            Dialect::Postgres
+                .migration(MIGRATIONS[0])
+                .matches("data JSONB")
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn json_placeholders_cast_only_on_postgres() {
+        assert_eq!(Dialect::Sqlite.json_param(9), "$9");
+        assert_eq!(Dialect::Postgres.json_param(9), "CAST($9 AS JSONB)");
+        assert_eq!(Dialect::Sqlite.json_text("r.data"), "r.data");
+        assert_eq!(
+            Dialect::Postgres.json_text("r.data"),
+            "CAST(r.data AS TEXT)"
+        );
+    }
+}
