@@ -11,8 +11,6 @@
 //! signature's, or the Response's (then as the Response's child). There is one parse, no lookup by ID,
 //! no "first Assertion in the document".
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, Utc};
 use gatehouse_xml::decrypt::{Decrypted, decrypt, decrypt_verified};
 use gatehouse_xml::dsig::{DSIG_NS, signature_children};
@@ -57,9 +55,9 @@ pub fn decode_form_value(value: &str) -> Result<Vec<u8>> {
             .copied()
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
-        STANDARD.decode(&compact)
+        base64_simd::STANDARD.decode_to_vec(&compact)
     } else {
-        STANDARD.decode(bytes)
+        base64_simd::STANDARD.decode_to_vec(bytes)
     };
     decoded.map_err(|_| Error::Encoding {
         reason: "not base64",

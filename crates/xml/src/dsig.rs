@@ -308,12 +308,7 @@ fn select_and_verify<'k>(
     let named: Vec<&PinnedKey> = keys
         .keys()
         .iter()
-        .filter(|k| {
-            parsed
-                .key_info_certs
-                .iter()
-                .any(|c| c.as_slice() == k.der())
-        })
+        .filter(|k| parsed.key_info_certs.iter().any(|c| k.is_base64_of(c)))
         .collect();
     let result = if named.is_empty() {
         try_keys(
@@ -335,9 +330,10 @@ fn select_and_verify<'k>(
     match (result, parsed.key_info_certs.first()) {
         // Failed, and the IdP named a certificate we do not pin: the likely story is a rotation.
         (Err(Error::BadSignature { .. } | Error::NoSuitableKey { .. }), Some(cert))
-            if !keys.keys().iter().any(|k| k.der() == cert.as_slice()) =>
+            if !keys.keys().iter().any(|k| k.is_base64_of(cert)) =>
         {
-            let fp = DigestAlgorithm::Sha256.digest(cert);
+            let der = decode_base64(cert, "X509Certificate")?;
+            let fp = DigestAlgorithm::Sha256.digest(&der);
             Err(Error::UntrustedCertificate {
                 fingerprint: fingerprint_hex(fp.as_bytes()),
             })
@@ -388,7 +384,7 @@ struct ParsedSignature<'d, 'a> {
     digest_algorithm: DigestAlgorithm,
     digest_value: Vec<u8>,
     signature_value: Vec<u8>,
-    key_info_certs: Vec<Vec<u8>>,
+    key_info_certs: Vec<Cow<'d, str>>,
 }
 
 fn shape(expected: &'static str, found: impl Into<String>) -> Error {
@@ -648,7 +644,7 @@ impl<'d, 'a> ParsedSignature<'d, 'a> {
 
     /// `X509Certificate` values under `KeyInfo/X509Data`; other key information is ignored, as is any
     /// extension content (KeyInfo is not signed and can only select among pinned keys).
-    fn certificates(key_info: Element<'_, '_>) -> Result<Vec<Vec<u8>>> {
+    fn certificates(key_info: Element<'d, 'a>) -> Result<Vec<Cow<'d, str>>> {
         let mut out = Vec::new();
         for data in key_info
             .child_elements()
@@ -658,7 +654,9 @@ impl<'d, 'a> ParsedSignature<'d, 'a> {
                 .child_elements()
                 .filter(|e| e.is(DSIG_NS, "X509Certificate"))
             {
-                out.push(decode_base64(&leaf_text(cert)?, "X509Certificate")?);
+                // Kept as text: matched against pinned certificates without decoding; decoded only to
+                // name an unpinned one in an error.
+                out.push(leaf_text(cert)?);
             }
         }
         Ok(out)

@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 #[derive(Clone)]
 pub struct PinnedKey {
     der: Arc<[u8]>,
+    /// The DER in standard base64, as `KeyInfo` carries it: lets a `KeyInfo` certificate be matched
+    /// without decoding it.
+    b64: Arc<str>,
     fingerprint: [u8; 32],
     key_type: KeyType,
     bits: usize,
@@ -70,6 +73,7 @@ impl PinnedKey {
         fingerprint.copy_from_slice(digest.as_bytes().get(..32).unwrap_or(&[0; 32]));
         Ok(Self {
             der: der.into(),
+            b64: STANDARD.encode(der).into(),
             fingerprint,
             key_type,
             bits,
@@ -99,6 +103,20 @@ impl PinnedKey {
     #[must_use]
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// Whether `text` (base64 as XML carries it, whitespace anywhere) encodes exactly this certificate.
+    pub(crate) fn is_base64_of(&self, text: &str) -> bool {
+        let mut want = self.b64.bytes();
+        for b in text
+            .bytes()
+            .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            if want.next() != Some(b) {
+                return false;
+            }
+        }
+        want.next().is_none()
     }
 
     /// SHA-256 of the DER certificate (what Okta shows as the "SHA-2" fingerprint).
@@ -303,12 +321,17 @@ fn bad_key(reason: &str) -> Error {
 /// Upper-case hex pairs separated by colons.
 #[must_use]
 pub fn fingerprint_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut s = String::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
             s.push(':');
         }
-        s.push_str(&format!("{b:02X}"));
+        for nibble in [b >> 4, b & 0x0f] {
+            s.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
     }
     s
 }
@@ -320,13 +343,13 @@ pub fn fingerprint_hex(bytes: &[u8]) -> String {
 pub fn decode_base64(text: &str, what: &'static str) -> Result<Vec<u8>> {
     let bytes = text.as_bytes();
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-    if !bytes.iter().any(is_space) {
-        return STANDARD.decode(bytes).map_err(|_| Error::Base64 { what });
-    }
-    let compact: Vec<u8> = bytes.iter().copied().filter(|b| !is_space(b)).collect();
-    STANDARD
-        .decode(&compact)
-        .map_err(|_| Error::Base64 { what })
+    let decoded = if bytes.iter().any(is_space) {
+        let compact: Vec<u8> = bytes.iter().copied().filter(|b| !is_space(b)).collect();
+        base64_simd::STANDARD.decode_to_vec(&compact)
+    } else {
+        base64_simd::STANDARD.decode_to_vec(bytes)
+    };
+    decoded.map_err(|_| Error::Base64 { what })
 }
 
 /// Splits PEM text into (label, DER) blocks. Text outside blocks is ignored.

@@ -621,8 +621,17 @@ impl<'a, 'l> Builder<'a, 'l> {
         Self {
             src,
             limits,
-            nodes: Vec::with_capacity(src.len() / 24),
-            attrs: Vec::with_capacity(src.len() / 48),
+            // Every element, comment and PI starts with `<` and text runs sit between them: sizing from a
+            // (vectorized) count of `<` and `=` avoids regrowing the arenas.
+            // Capped by the node limit, so hostile input cannot make the estimate itself large.
+            nodes: Vec::with_capacity(
+                (2 * memchr::memchr_iter(b'<', src.as_bytes()).count() + 1).min(limits.max_nodes),
+            ),
+            attrs: Vec::with_capacity(
+                memchr::memchr_iter(b'=', src.as_bytes())
+                    .count()
+                    .min(limits.max_nodes),
+            ),
             decls: Vec::new(),
             top: Vec::new(),
             root: None,
