@@ -268,6 +268,15 @@ pub async fn provision(
     // needs no write, so it takes no write lock.
     {
         let mut read = state.pool.begin().await?;
+        if state.dialect == crate::db::Dialect::Postgres {
+            // One snapshot for all the lookups, as SQLite's read transaction gives. Under READ COMMITTED each
+            // statement would see the commits made so far, so a concurrent first login could show up by email with
+            // its link but not by subject, and read as "linked to another subject". (A read-only REPEATABLE READ
+            // transaction never fails to serialize.)
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *read)
+                .await?;
+        }
         let existing = lookup(&mut read, ws, identity, policy).await?;
         let decision = decide(identity, &existing, policy);
         read.rollback().await?;

@@ -165,6 +165,17 @@ impl From<crate::Error> for Fail {
 
 impl From<sqlx::Error> for Fail {
     fn from(e: sqlx::Error) -> Self {
+        // PostgreSQL stores no U+0000 in `text` or `jsonb` (SQLite does): a value carrying one is the client's
+        // mistake, answered with 400 rather than an internal error.
+        if let sqlx::Error::Database(d) = &e
+            && matches!(d.code().as_deref(), Some("22P05" | "22021"))
+        {
+            return Self::Scim(ScimError::InvalidValue {
+                attribute: "(a string value)".into(),
+                expected: "text without the NUL character (U+0000)".into(),
+                received: "a string containing U+0000".into(),
+            });
+        }
         Self::Internal(e.into())
     }
 }

@@ -485,6 +485,29 @@ async fn scim_pushdown_agrees_with_memory(p: &Pair) {
     assert!(nonempty >= 10, "the filters discriminate: {nonempty}");
 }
 
+/// A NUL character in a SCIM value: SQLite stores it, PostgreSQL cannot (`text`/`jsonb`) and answers 400
+/// invalidValue — never an internal error.
+async fn nul_characters_are_refused_or_stored(p: &Pair) {
+    let c = client();
+    let r = c
+        .post(format!("{}/backend/scim/v2/Users", p.b.addr))
+        .header("authorization", format!("Bearer {}", p.token))
+        .header("content-type", "application/scim+json")
+        .body(r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "nul@demo.example", "displayName": "A\u0000B"}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    match p.b.state.dialect {
+        db::Dialect::Postgres => {
+            assert_eq!(status, 400, "{body}");
+            assert_eq!(body["scimType"], "invalidValue", "{body}");
+        }
+        _ => assert_eq!(status, 201, "{body}"),
+    }
+}
+
 /// Expired rows go in batches; live rows stay.
 async fn sweep_in_batches(p: &Pair) {
     let pool = &p.a.state.pool;
@@ -577,6 +600,11 @@ on_both!(
     scim_pushdown_agrees_with_memory,
     scim_filters_pushed_down_select_what_memory_selects_on_sqlite,
     scim_filters_pushed_down_select_what_memory_selects_on_postgres
+);
+on_both!(
+    nul_characters_are_refused_or_stored,
+    nul_characters_in_scim_values_never_cause_internal_errors_on_sqlite,
+    nul_characters_in_scim_values_never_cause_internal_errors_on_postgres
 );
 on_both!(
     sweep_in_batches,
