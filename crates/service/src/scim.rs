@@ -42,65 +42,40 @@ pub fn routes() -> Router<AppState> {
         .route("/Schemas", get(schemas))
         .route("/Schemas/{id}", get(schema_one))
         .route("/ResourceTypes/{id}", get(resource_type_one))
+        .merge(resource_routes(Res::Users, "/Users"))
+        .merge(resource_routes(Res::Groups, "/Groups"))
+}
+
+/// The list, search, and per-resource routes of one resource type, all handled by the same functions.
+fn resource_routes(res: Res, base: &str) -> Router<AppState> {
+    Router::new()
         .route(
-            "/Users",
-            get(|s: State<AppState>, h: HeaderMap, q: RawQuery| list_get(s, Res::Users, h, q))
-                .post(|s: State<AppState>, h: HeaderMap, b: Bytes| create(s, Res::Users, h, b)),
+            base,
+            get(move |s: State<AppState>, h: HeaderMap, q: RawQuery| list_get(s, res, h, q))
+                .post(move |s: State<AppState>, h: HeaderMap, b: Bytes| create(s, res, h, b)),
         )
         .route(
-            "/Users/.search",
-            post(|s: State<AppState>, h: HeaderMap, b: Bytes| search(s, Res::Users, h, b)),
+            &format!("{base}/.search"),
+            post(move |s: State<AppState>, h: HeaderMap, b: Bytes| search(s, res, h, b)),
         )
         .route(
-            "/Users/{id}",
+            &format!("{base}/{{id}}"),
             get(
-                |s: State<AppState>, h: HeaderMap, p: Path<String>, q: RawQuery| {
-                    get_one(s, Res::Users, h, p, q)
+                move |s: State<AppState>, h: HeaderMap, p: Path<String>, q: RawQuery| {
+                    get_one(s, res, h, p, q)
                 },
             )
             .put(
-                |s: State<AppState>, h: HeaderMap, p: Path<String>, b: Bytes| {
-                    replace(s, Res::Users, h, p, b)
+                move |s: State<AppState>, h: HeaderMap, p: Path<String>, b: Bytes| {
+                    replace(s, res, h, p, b)
                 },
             )
             .patch(
-                |s: State<AppState>, h: HeaderMap, p: Path<String>, b: Bytes| {
-                    patch(s, Res::Users, h, p, b)
+                move |s: State<AppState>, h: HeaderMap, p: Path<String>, b: Bytes| {
+                    patch(s, res, h, p, b)
                 },
             )
-            .delete(|s: State<AppState>, h: HeaderMap, p: Path<String>| {
-                delete(s, Res::Users, h, p)
-            }),
-        )
-        .route(
-            "/Groups",
-            get(|s: State<AppState>, h: HeaderMap, q: RawQuery| list_get(s, Res::Groups, h, q))
-                .post(|s: State<AppState>, h: HeaderMap, b: Bytes| create(s, Res::Groups, h, b)),
-        )
-        .route(
-            "/Groups/.search",
-            post(|s: State<AppState>, h: HeaderMap, b: Bytes| search(s, Res::Groups, h, b)),
-        )
-        .route(
-            "/Groups/{id}",
-            get(
-                |s: State<AppState>, h: HeaderMap, p: Path<String>, q: RawQuery| {
-                    get_one(s, Res::Groups, h, p, q)
-                },
-            )
-            .put(
-                |s: State<AppState>, h: HeaderMap, p: Path<String>, b: Bytes| {
-                    replace(s, Res::Groups, h, p, b)
-                },
-            )
-            .patch(
-                |s: State<AppState>, h: HeaderMap, p: Path<String>, b: Bytes| {
-                    patch(s, Res::Groups, h, p, b)
-                },
-            )
-            .delete(|s: State<AppState>, h: HeaderMap, p: Path<String>| {
-                delete(s, Res::Groups, h, p)
-            }),
+            .delete(move |s: State<AppState>, h: HeaderMap, p: Path<String>| delete(s, res, h, p)),
         )
 }
 
