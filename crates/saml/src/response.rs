@@ -46,19 +46,15 @@ pub fn decode_form_value(value: &str) -> Result<Vec<u8>> {
         });
     }
     let bytes = value.as_bytes();
-    let has_space = bytes
-        .iter()
-        .fold(false, |acc, b| acc | b.is_ascii_whitespace());
-    let decoded = if has_space {
+    // Browsers post it without line breaks: decode optimistically, strip whitespace only if that fails.
+    let decoded = base64_simd::STANDARD.decode_to_vec(bytes).or_else(|_| {
         let compact: Vec<u8> = bytes
             .iter()
             .copied()
             .filter(|b| !b.is_ascii_whitespace())
             .collect();
         base64_simd::STANDARD.decode_to_vec(&compact)
-    } else {
-        base64_simd::STANDARD.decode_to_vec(bytes)
-    };
+    });
     decoded.map_err(|_| Error::Encoding {
         reason: "not base64",
     })
