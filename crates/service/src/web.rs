@@ -29,13 +29,26 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// The one stylesheet of every page. Readable on a 390 px phone: the page never grows wider than the screen —
+/// tables scroll inside their own box, long URLs, fingerprints and certificates wrap anywhere, form fields are at
+/// most as wide as their container.
+pub const STYLESHEET: &str = "*,*::before,*::after{box-sizing:border-box}\
+body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.45;overflow-wrap:break-word}\
+code,pre{background:#f3f3f3;padding:0 .2rem;overflow-wrap:anywhere;word-break:break-word}\
+pre{white-space:pre-wrap}\
+table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}\
+td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;vertical-align:top}\
+input,textarea,select,button{max-width:100%;font:inherit}button{white-space:nowrap}\
+textarea{width:100%}\
+label{display:inline-block;max-width:100%}\
+img,svg{max-width:100%;height:auto}\
+.hint{background:#fff6d6;border-left:4px solid #e0b000;padding:.5rem 1rem}button{margin:.2rem 0}";
+
 /// A full page.
 pub fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Gatehouse</title>\
-         <meta name=\"viewport\" content=\"width=device-width\"><style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}\
-         code,pre{{background:#f3f3f3;padding:0 .2rem}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}}\
-         .hint{{background:#fff6d6;border-left:4px solid #e0b000;padding:.5rem 1rem}}button{{margin:.2rem 0}}</style></head>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLESHEET}</style></head>\
          <body><h1>{}</h1>{body}</body></html>",
         esc(title),
         esc(title)

@@ -438,3 +438,56 @@ async fn connections_added_in_settings_sign_people_in() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn settings_pages_fit_a_phone_screen() {
+    e2e("settings_pages_fit_a_phone_screen", |b: Ctx| async move {
+        b.sign_in("ada@demo.example", "demo-saml").await?;
+        // A 390 CSS px wide viewport (an iPhone 12–15 in portrait); the window adds its frame, so size the
+        // window until the page itself is 390 px wide.
+        b.client.set_window_size(390, 844).await?;
+        let inner = |v: serde_json::Value| v.as_u64().unwrap_or(0);
+        let mut width = inner(
+            b.client
+                .execute("return window.innerWidth;", vec![])
+                .await?,
+        );
+        if width != 390 && width > 0 {
+            let outer = 390 + (390u32.saturating_sub(u32::try_from(width)?));
+            b.client.set_window_size(outer, 844).await?;
+            width = inner(
+                b.client
+                    .execute("return window.innerWidth;", vec![])
+                    .await?,
+            );
+        }
+        assert_eq!(width, 390, "the browser could not be made 390 px wide");
+        // A long-named token makes the tokens table wider than the screen on its own.
+        b.go("/settings/tokens").await?;
+        b.fill("input[name=name]", &"a-long-token-name-".repeat(5))
+            .await?;
+        b.click_button("Create token").await?;
+        b.wait_text("it is shown only once").await?;
+        for path in [
+            "/settings/tokens",
+            "/settings/sso",
+            "/settings/members",
+            "/",
+            "/login",
+        ] {
+            b.go(path).await?;
+            b.shot(&format!("phone{}", path.replace('/', "-"))).await;
+            let page_width = inner(
+                b.client
+                    .execute("return document.documentElement.scrollWidth;", vec![])
+                    .await?,
+            );
+            assert!(
+                page_width <= 390,
+                "{path} is {page_width} px wide on a 390 px screen"
+            );
+        }
+        Ok(())
+    })
+    .await;
+}

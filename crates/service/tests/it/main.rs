@@ -13,6 +13,7 @@
 mod cluster;
 mod flows;
 mod harness;
+mod layout;
 mod pg;
 mod routes;
 mod scim;
