@@ -5,8 +5,7 @@
 //! covers and the values an application reads cannot come from two different interpretations of the input.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::HashSet;
 
 use quick_xml::events::{BytesStart, Event};
 
@@ -84,6 +83,8 @@ struct AttrData<'a> {
 }
 
 const XML: u32 = u32::MAX - 1;
+/// Up to this many IDs are checked for duplicates by a linear scan; beyond it, by a hash set.
+const SMALL_IDS: usize = 16;
 
 #[derive(Debug)]
 struct NsDecl<'a> {
@@ -519,27 +520,37 @@ pub(crate) fn is_id_attr(ns: &str, local: &str) -> bool {
 /// U+FFFE / U+FFFF. (Surrogates cannot occur in valid UTF-8.)
 fn check_chars(src: &str) -> Result<()> {
     let bytes = src.as_bytes();
-    // Fast path over 32-byte chunks: most chunks hold no byte below 0x20 other than whitespace and no 0xEF.
-    let suspicious = |b: u8| (b < 0x20 && !matches!(b, 0x09 | 0x0A | 0x0D)) || b == 0xEF;
+    // Fast path over fixed 32-byte chunks, branch-free so it vectorizes: most chunks hold no byte below
+    // 0x20 other than whitespace and no 0xEF. A flagged chunk (and the short tail) is checked exactly.
+    let suspicious = |b: u8| {
+        u8::from(b < 0x20) & u8::from(b != 0x09) & u8::from(b != 0x0A) & u8::from(b != 0x0D)
+            | u8::from(b == 0xEF)
+    };
+    let mut chunks = bytes.chunks_exact(32);
     let mut start = 0;
-    for chunk in bytes.chunks(32) {
-        let flag = chunk.iter().fold(false, |acc, &b| acc | suspicious(b));
-        if flag {
-            for (j, &b) in chunk.iter().enumerate() {
-                let i = start + j;
-                let bad = match b {
-                    0x09 | 0x0A | 0x0D => false,
-                    0x00..=0x1F => true,
-                    // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
-                    0xEF => matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
-                    _ => false,
-                };
-                if bad {
-                    return Err(Error::InvalidChar { offset: i });
-                }
-            }
+    for chunk in chunks.by_ref() {
+        if chunk.iter().fold(0u8, |acc, &b| acc | suspicious(b)) != 0 {
+            check_chars_exact(bytes, start, chunk.len())?;
         }
         start += chunk.len();
+    }
+    check_chars_exact(bytes, start, chunks.remainder().len())
+}
+
+/// The exact check of `check_chars` over `bytes[start..start + len]` (looking past the end for U+FFFE/F).
+fn check_chars_exact(bytes: &[u8], start: usize, len: usize) -> Result<()> {
+    for (j, &b) in bytes.iter().skip(start).take(len).enumerate() {
+        let i = start + j;
+        let bad = match b {
+            0x09 | 0x0A | 0x0D => false,
+            0x00..=0x1F => true,
+            // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
+            0xEF => matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
+            _ => false,
+        };
+        if bad {
+            return Err(Error::InvalidChar { offset: i });
+        }
     }
     Ok(())
 }
@@ -562,13 +573,37 @@ fn is_name_char(c: char) -> bool {
         || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
+/// `ASCII_NAME[b]`: `NAME_START` for ASCII letters and `_`, `NAME_CHAR` for digits, `-` and `.`, 0 otherwise
+/// (including `:` and every non-ASCII byte, which take the slow path).
+const NAME_START: u8 = 2;
+const NAME_CHAR: u8 = 1;
+const ASCII_NAME: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut rest: &mut [u8] = &mut t;
+    let mut c = 0u8;
+    while let [slot, tail @ ..] = rest {
+        *slot = if c.is_ascii_alphabetic() || c == b'_' {
+            NAME_START
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            NAME_CHAR
+        } else {
+            0
+        };
+        rest = tail;
+        c = c.wrapping_add(1);
+    }
+    t
+};
+
+fn ascii_class(b: u8) -> u8 {
+    ASCII_NAME.get(usize::from(b)).copied().unwrap_or(0)
+}
+
 /// An XML namespaces NCName: a Name without colons.
 pub(crate) fn is_ncname(s: &str) -> bool {
     if let [first, rest @ ..] = s.as_bytes()
-        && first.is_ascii_alphabetic() | (*first == b'_')
-        && rest
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && ascii_class(*first) == NAME_START
+        && rest.iter().all(|&b| ascii_class(b) != 0)
     {
         return true;
     }
@@ -578,6 +613,34 @@ pub(crate) fn is_ncname(s: &str) -> bool {
 
 /// Splits a QName into (prefix, local), checking both parts are NCNames.
 fn split_qname(q: &str) -> Option<(&str, &str)> {
+    // Common case in one pass: ASCII, at most one colon, each part starting with a name-start character.
+    let bytes = q.as_bytes();
+    let mut colon = None;
+    let mut ok = bytes.first().is_some_and(|&b| ascii_class(b) == NAME_START);
+    for (i, &b) in bytes.iter().enumerate().skip(1) {
+        match ascii_class(b) {
+            0 if b == b':' && colon.is_none() => colon = Some(i),
+            0 => {
+                ok = false;
+                break;
+            }
+            NAME_START => {}
+            _ if colon == Some(i - 1) => {
+                ok = false;
+                break;
+            }
+            _ => {}
+        }
+    }
+    if ok {
+        match colon {
+            None => return Some(("", q)),
+            Some(i) if i + 1 < bytes.len() => {
+                return Some((q.get(..i).unwrap_or(""), q.get(i + 1..).unwrap_or("")));
+            }
+            Some(_) => {}
+        }
+    }
     match q.split_once(':') {
         Some((p, l)) if is_ncname(p) && is_ncname(l) => Some((p, l)),
         None if is_ncname(q) => Some(("", q)),
@@ -611,7 +674,10 @@ struct Builder<'a, 'l> {
     /// Bindings in scope as (prefix, index into `decls`), innermost last. At most `max_namespaces` long,
     /// which bounds every lookup.
     scope: Vec<(&'a str, u32)>,
-    ids: HashMap<Cow<'a, str>, ()>,
+    /// ID values seen so far: indices into `attrs` while there are few (a linear scan beats hashing),
+    /// then a set with randomized hashing, so many IDs cannot make the check quadratic.
+    ids: Vec<u32>,
+    id_set: Option<HashSet<Cow<'a, str>>>,
     /// Pending character data: start offset, end offset and content.
     text: Option<(usize, usize, Cow<'a, str>)>,
 }
@@ -632,12 +698,14 @@ impl<'a, 'l> Builder<'a, 'l> {
                     .count()
                     .min(limits.max_nodes),
             ),
-            decls: Vec::new(),
-            top: Vec::new(),
+            // Small fixed starting sizes: typical SAML nests a dozen deep and declares a dozen namespaces.
+            decls: Vec::with_capacity(16.min(limits.max_namespaces)),
+            top: Vec::with_capacity(2),
             root: None,
-            stack: Vec::new(),
-            scope: Vec::new(),
-            ids: HashMap::new(),
+            stack: Vec::with_capacity(16.min(limits.max_depth)),
+            scope: Vec::with_capacity(16.min(limits.max_namespaces)),
+            ids: Vec::new(),
+            id_set: None,
             text: None,
         }
     }
@@ -994,6 +1062,10 @@ impl<'a, 'l> Builder<'a, 'l> {
     /// namespace and local name, no prefix declared twice on one element.
     fn check_duplicates(&self, attr_start: usize, decl_start: usize, pos: usize) -> Result<()> {
         let attrs = self.attrs.get(attr_start..).unwrap_or(&[]);
+        let decls = self.decls.get(decl_start..).unwrap_or(&[]);
+        if attrs.len() < 2 && decls.len() < 2 {
+            return Ok(());
+        }
         let uri = |ns: u32| match ns {
             NONE => "",
             XML => XML_NS,
@@ -1003,7 +1075,11 @@ impl<'a, 'l> Builder<'a, 'l> {
             let dup = attrs
                 .iter()
                 .skip(i + 1)
-                .any(|b| b.qname == a.qname || (b.local == a.local && uri(b.ns) == uri(a.ns)));
+                // Equal qnames have equal local names, so comparing locals first rejects most pairs.
+                .any(|b| {
+                    b.local == a.local
+                        && (b.qname == a.qname || b.ns == a.ns || uri(b.ns) == uri(a.ns))
+                });
             if dup {
                 return Err(Error::DuplicateAttribute {
                     name: a.qname.to_owned(),
@@ -1011,7 +1087,6 @@ impl<'a, 'l> Builder<'a, 'l> {
                 });
             }
         }
-        let decls = self.decls.get(decl_start..).unwrap_or(&[]);
         for (i, d) in decls.iter().enumerate() {
             if decls.iter().skip(i + 1).any(|o| o.prefix == d.prefix) {
                 let name = if d.prefix.is_empty() {
@@ -1028,22 +1103,44 @@ impl<'a, 'l> Builder<'a, 'l> {
     fn record_ids(&mut self, attr_start: usize, pos: usize) -> Result<()> {
         for i in attr_start..self.attrs.len() {
             let Some(a) = self.attrs.get(i) else { continue };
-            let ns = if a.ns == XML { XML_NS } else { "" };
-            if a.ns != NONE && a.ns != XML {
+            let ns = match a.ns {
+                NONE => "",
+                XML => XML_NS,
+                _ => continue,
+            };
+            if !is_id_attr(ns, a.local) {
                 continue;
             }
-            if is_id_attr(ns, a.local) {
-                match self.ids.entry(a.value.clone()) {
-                    Entry::Occupied(_) => {
-                        return Err(Error::DuplicateId {
-                            id: a.value.to_string(),
-                            offset: pos,
-                        });
+            let value = a.value.as_ref();
+            let dup = match &mut self.id_set {
+                Some(set) => !set.insert(a.value.clone()),
+                None => {
+                    let attrs = &self.attrs;
+                    let seen = self.ids.iter().any(|&j| {
+                        attrs
+                            .get(j as usize)
+                            .is_some_and(|b| b.value.as_ref() == value)
+                    });
+                    if !seen {
+                        self.ids.push(i as u32);
+                        if self.ids.len() > SMALL_IDS {
+                            let set = self
+                                .ids
+                                .iter()
+                                .filter_map(|&j| self.attrs.get(j as usize))
+                                .map(|b| b.value.clone())
+                                .collect();
+                            self.id_set = Some(set);
+                        }
                     }
-                    Entry::Vacant(v) => {
-                        v.insert(());
-                    }
+                    seen
                 }
+            };
+            if dup {
+                return Err(Error::DuplicateId {
+                    id: value.to_owned(),
+                    offset: pos,
+                });
             }
         }
         Ok(())
@@ -1071,7 +1168,7 @@ struct RawAttributes<'a> {
 
 impl<'a> RawAttributes<'a> {
     fn next_attr(&mut self) -> Result<Option<(&'a str, &'a str)>> {
-        let trimmed = self.rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let trimmed = skip_space(self.rest);
         let had_space = trimmed.len() != self.rest.len();
         self.offset += self.rest.len() - trimmed.len();
         self.rest = trimmed;
@@ -1090,14 +1187,11 @@ impl<'a> RawAttributes<'a> {
             .position(|b| matches!(b, b'=' | b' ' | b'\t' | b'\n' | b'\r'))
             .ok_or_else(|| malformed("attribute without a value", self.offset))?;
         let name = trimmed.get(..name_end).unwrap_or("");
-        let after = trimmed
-            .get(name_end..)
-            .unwrap_or("")
-            .trim_start_matches([' ', '\t', '\n', '\r']);
+        let after = skip_space(trimmed.get(name_end..).unwrap_or(""));
         let after = after
             .strip_prefix('=')
             .ok_or_else(|| malformed("expected '=' after attribute name", self.offset))?;
-        let after = after.trim_start_matches([' ', '\t', '\n', '\r']);
+        let after = skip_space(after);
         let quote = match after.as_bytes().first() {
             Some(q @ (b'"' | b'\'')) => *q,
             _ => return Err(malformed("attribute value must be quoted", self.offset)),
@@ -1114,6 +1208,16 @@ impl<'a> RawAttributes<'a> {
         }
         Ok(Some((name, value)))
     }
+}
+
+/// `s` without its leading XML whitespace (space, tab, LF, CR), by a byte loop.
+fn skip_space(s: &str) -> &str {
+    let n = s
+        .bytes()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .count();
+    // The skipped bytes are ASCII, so `n` is a char boundary.
+    s.get(n..).unwrap_or("")
 }
 
 fn malformed(message: &str, offset: usize) -> Error {
@@ -1211,4 +1315,161 @@ fn normalize_attr(raw: &str, offset: usize) -> Result<Cow<'_, str>> {
     }
     out.push_str(rest);
     Ok(Cow::Owned(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition of a QName (Namespaces in XML 1.0 §4) spelled out char by char, as the reference the
+    /// one-pass fast path of `split_qname` must agree with.
+    fn reference_split(q: &str) -> Option<(&str, &str)> {
+        let ncname = |s: &str| {
+            let mut c = s.chars();
+            c.next().is_some_and(is_name_start) && c.all(is_name_char)
+        };
+        match q.split_once(':') {
+            Some((p, l)) if ncname(p) && ncname(l) => Some((p, l)),
+            None if ncname(q) => Some(("", q)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn split_qname_agrees_with_the_definition() {
+        let cases = [
+            "a",
+            "_",
+            "ab-c.d_9",
+            "p:l",
+            "saml2p:Response",
+            "xmlns",
+            "a:b:c",
+            ":a",
+            "a:",
+            ":",
+            "",
+            "1a",
+            "-a",
+            ".a",
+            "p:1l",
+            "p:-l",
+            "p:.l",
+            "p:_l",
+            "p1:l1",
+            "a b",
+            "a\tb",
+            "é",
+            "p:é",
+            "é:l",
+            "a·b",
+            "p:a\u{300}",
+            "\u{300}a",
+            "a\u{37E}",
+            "A:Z",
+            "a=b",
+            "a>",
+            "a/",
+        ];
+        for q in cases {
+            assert_eq!(split_qname(q), reference_split(q), "qname {q:?}");
+        }
+        // Every one- and two-byte ASCII string, with and without a colon around it.
+        for a in 0u8..128 {
+            for b in 0u8..128 {
+                for s in [
+                    format!("{}{}", a as char, b as char),
+                    format!("{}:{}", a as char, b as char),
+                    format!("x{}:{}y", a as char, b as char),
+                ] {
+                    assert_eq!(split_qname(&s), reference_split(&s), "qname {s:?}");
+                    assert_eq!(
+                        is_ncname(&s),
+                        reference_split(&s).is_some_and(|(p, _)| p.is_empty()),
+                        "ncname {s:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_are_found_below_and_above_the_linear_scan_size() {
+        for n in [
+            1,
+            2,
+            SMALL_IDS - 1,
+            SMALL_IDS,
+            SMALL_IDS + 1,
+            SMALL_IDS + 2,
+            100,
+        ] {
+            let distinct: String = (0..n).map(|i| format!("<a ID='i{i}'/>")).collect();
+            let doc = format!("<r>{distinct}</r>");
+            assert!(Document::parse(doc.as_bytes()).is_ok(), "{n} distinct IDs");
+            // A repeat of the first, the middle and the last ID, placed after all of them.
+            for dup in [0, n / 2, n - 1] {
+                let doc = format!("<r>{distinct}<b Id='i{dup}'/></r>");
+                assert!(
+                    matches!(
+                        Document::parse(doc.as_bytes()),
+                        Err(Error::DuplicateId { ref id, .. }) if *id == format!("i{dup}")
+                    ),
+                    "{n} IDs, repeat of i{dup}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn forbidden_characters_are_found_at_every_offset() {
+        // Around and across the 32-byte chunks of the fast path, including a U+FFFE split over two chunks.
+        for len in 0..100 {
+            let pad = "x".repeat(len);
+            for bad in ["\u{1}", "\u{1F}", "\u{FFFE}", "\u{FFFF}"] {
+                let doc = format!("<r>{pad}{bad}</r>");
+                assert_eq!(
+                    Document::parse(doc.as_bytes()).unwrap_err(),
+                    Error::InvalidChar { offset: 3 + len },
+                    "{bad:?} after {len} bytes"
+                );
+            }
+            for fine in ["\t", "\n", "\r", "\u{FFFD}", "\u{EFFF}", "\u{10000}"] {
+                let doc = format!("<r>{pad}{fine}</r>");
+                assert!(
+                    Document::parse(doc.as_bytes()).is_ok(),
+                    "{fine:?} after {len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn attribute_duplicates_by_name_and_by_expanded_name() {
+        let cases: &[(&str, bool)] = &[
+            ("<r a='1' b='2' c='3' d='4'/>", true),
+            ("<r a='1' b='2' c='3' a='4'/>", false),
+            ("<r xmlns:p='urn:x' a='1' p:a='2'/>", true),
+            ("<r xmlns:p='urn:x' xmlns:q='urn:y' p:a='1' q:a='2'/>", true),
+            (
+                "<r xmlns:p='urn:x' xmlns:q='urn:x' p:a='1' q:a='2'/>",
+                false,
+            ),
+            ("<r xmlns:p='urn:x' p:a='1' p:a='2'/>", false),
+            ("<r xmlns:p='urn:x' p:a='1' p:ab='2'/>", true),
+            ("<r xml:lang='en' xml:lang='fr'/>", false),
+            ("<r xmlns='urn:a' xmlns='urn:b'/>", false),
+            ("<r xmlns='urn:a' xmlns:a='urn:a'/>", true),
+        ];
+        for (doc, ok) in cases {
+            let got = Document::parse(doc.as_bytes());
+            assert_eq!(got.is_ok(), *ok, "{doc}: {got:?}");
+            if !ok {
+                assert!(
+                    matches!(got, Err(Error::DuplicateAttribute { .. })),
+                    "{doc}: {got:?}"
+                );
+            }
+        }
+    }
 }
