@@ -834,7 +834,12 @@ impl<'a, 'l> Builder<'a, 'l> {
             }
             return Err(malformed("text outside the document element", pos));
         }
-        if memchr::memmem::find(raw.as_bytes(), b"]]>").is_some() {
+        // `]]>` needs a `>`, rare in text: look for those (one vectorized scan) rather than building a
+        // substring searcher for every text run.
+        let bytes = raw.as_bytes();
+        if memchr::memchr_iter(b'>', bytes)
+            .any(|i| i >= 2 && bytes.get(i - 2..i) == Some(b"]]".as_slice()))
+        {
             return Err(malformed("']]>' in character data", pos));
         }
         self.append_text(pos, end, normalize_newlines(raw));
@@ -1441,6 +1446,26 @@ mod tests {
                     "{fine:?} after {len}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn cdata_end_in_text_is_refused_wherever_it_sits() {
+        let cases: &[(&str, bool)] = &[
+            ("<r>]]></r>", false),
+            ("<r>a]]></r>", false),
+            ("<r>a > b ]]> c</r>", false),
+            ("<r>x<e/>]]]></r>", false),
+            ("<r>></r>", true),
+            ("<r>]></r>", true),
+            ("<r>] ]></r>", true),
+            ("<r>]]</r>", true),
+            ("<r>a > b ] > ]]</r>", true),
+            ("<r>]]&gt;</r>", true),
+        ];
+        for (doc, ok) in cases {
+            let got = Document::parse(doc.as_bytes());
+            assert_eq!(got.is_ok(), *ok, "{doc}: {got:?}");
         }
     }
 
