@@ -84,7 +84,7 @@ async fn landing_inner(state: &AppState, headers: &HeaderMap) -> Result<Response
          <tr><th>Workspace</th><td>{} ({} plan)</td></tr>\
          <tr><th>Connection</th><td>{}</td></tr><tr><th>How</th><td>{}</td></tr>\
          <tr><th>Role</th><td>{}</td></tr><tr><th>Provisioned by</th><td>{}</td></tr></table>\
-         <p><a href=\"/settings/tokens\">Personal access tokens</a> · <a href=\"/settings/sso\">SSO connections</a> · <a href=\"/settings/members\">Members</a> · \
+         <p><a href=\"/settings/tokens\">Personal access tokens</a> · <a href=\"/settings/sso\">SSO connections</a> · <a href=\"/settings/members\">Members</a> · <a href=\"/settings/audit\">Audit log</a> · \
          <a href=\"/logout\">Sign out</a></p>{demo}",
         esc(user.display_name.as_deref().unwrap_or("(no name)")),
         esc(user.email.as_deref().unwrap_or("no email")),

@@ -472,6 +472,7 @@ async fn settings_pages_fit_a_phone_screen() {
             "/settings/tokens",
             "/settings/sso",
             "/settings/members",
+            "/settings/audit",
             "/",
             "/login",
         ] {

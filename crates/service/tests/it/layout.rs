@@ -11,6 +11,7 @@ const ADMIN: &[&str] = &[
     "/settings/tokens",
     "/settings/sso",
     "/settings/members",
+    "/settings/audit",
 ];
 
 /// A CSS rule: its selector list and its (property, value) declarations.

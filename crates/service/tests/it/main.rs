@@ -10,6 +10,7 @@
     clippy::panic
 )]
 
+mod audit;
 mod cluster;
 mod flows;
 mod harness;
