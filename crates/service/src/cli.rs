@@ -283,6 +283,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                     domains,
                 },
         }) => {
+            // Refuse a consumer mail domain before anything is created.
+            for d in domains {
+                crate::consumer_domains::check_claimable(d)?;
+            }
             let ws = model::create_workspace(&state, name, plan).await?;
             for d in domains {
                 model::add_verified_domain(&state, &ws, d).await?;

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod cli;
+pub mod consumer_domains;
 pub mod crypto;
 pub mod db;
 pub mod demo_idp;

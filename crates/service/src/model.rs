@@ -188,12 +188,14 @@ pub async fn workspace_by_id(state: &AppState, id: &str) -> Result<Option<Worksp
 }
 
 /// Records `domain` as verified for the workspace (domain verification itself — DNS TXT — is the operator's).
+/// A consumer mail domain (see [`crate::consumer_domains`]) is refused.
 pub async fn add_verified_domain(
     state: &AppState,
     workspace: &Workspace,
     domain: &str,
 ) -> Result<()> {
     let domain = gatehouse_jit::Domain::parse(domain).map_err(|e| Error::Invalid(e.to_string()))?;
+    crate::consumer_domains::check_claimable(domain.as_str())?;
     sqlx::query("INSERT INTO domains (domain, workspace_id, verified) VALUES ($1, $2, 1)")
         .bind(domain.as_str())
         .bind(&workspace.id)
@@ -212,7 +214,14 @@ pub async fn verified_domains(state: &AppState, workspace_id: &str) -> Result<Ve
     .bind(workspace_id)
     .fetch_all(&state.pool)
     .await?;
-    rows.iter().map(|r| Ok(r.try_get("domain")?)).collect()
+    // A consumer mail domain is never a verified domain, even if a row for one exists.
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>("domain")?))
+        .filter(|d| {
+            !d.as_ref()
+                .is_ok_and(|d| crate::consumer_domains::is_consumer_mail_domain(d))
+        })
+        .collect()
 }
 
 /// Home-realm discovery: the workspace that verified the email's domain.
@@ -221,6 +230,9 @@ pub async fn workspace_for_email(state: &AppState, email: &str) -> Result<Option
         return Ok(None);
     };
     let domain = email.domain();
+    if crate::consumer_domains::is_consumer_mail_domain(domain.as_str()) {
+        return Ok(None);
+    }
     let row = sqlx::query("SELECT workspace_id FROM domains WHERE domain = $1 AND verified = 1")
         .bind(domain.as_str())
         .fetch_optional(&state.pool)

@@ -12,6 +12,7 @@
 
 mod audit;
 mod cluster;
+mod domains;
 mod flows;
 mod harness;
 mod layout;
