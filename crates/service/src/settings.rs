@@ -370,6 +370,27 @@ async fn members_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
     r.unwrap_or_else(|e| web::error_page(&e))
 }
 
+/// The attribute statements the Okta guide has an admin add to the SAML app: (name, Okta expression).
+pub const OKTA_ATTRIBUTE_STATEMENTS: &[(&str, &str)] = &[
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        "user.email",
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+        "user.name",
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+        "user.given_name",
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+        "user.family_name",
+    ),
+    ("email_verified", "true"),
+];
+
 /// Details and the edit form of a SAML connection: pinned IdP certificates (add one before the IdP rotates, remove
 /// the old one after: rotation without downtime), IdP-initiated sign-in, request signing.
 fn saml_details(state: &AppState, conn: &model::Connection, csrf_input: &str) -> Result<String> {
@@ -387,14 +408,23 @@ fn saml_details(state: &AppState, conn: &model::Connection, csrf_input: &str) ->
     }
     let checked = |b: bool| if b { " checked" } else { "" };
     Ok(format!(
-        "ACS <code>{acs}</code><br>Entity ID <code>{entity}</code><br>IdP <code>{idp}</code><br>\
-         <a href=\"/pem?cert={name}\">certificate</a> · <a href=\"/saml/metadata?connection={name}\">SP metadata</a>\
+        "<p><strong>Paste into Okta</strong> (a click selects a whole value):</p>\
+         <p>Single sign-on URL (also <em>Recipient URL</em> and <em>Destination URL</em>):<br><code class=\"copy\">{acs}</code></p>\
+         <p>Audience URI (SP Entity ID):<br><code class=\"copy\">{entity}</code></p>\
+         <p>Attribute statements:</p><table><tr><th>Name</th><th>Value</th></tr>{attributes}</table>\
+         <p>Request-signing certificate: <a href=\"/pem?cert={name}\">{pem}</a> · <a href=\"/saml/metadata?connection={name}\">SP metadata</a></p>\
+         <p>IdP <code>{idp}</code></p>\
          <form method=\"post\" action=\"/settings/sso/saml/edit\">{csrf_input}<input type=\"hidden\" name=\"name\" value=\"{name}\">\
          <p>Pinned IdP certificates (SHA-256):</p><ul>{certs}</ul>\
          <p><label>Add a certificate (PEM)<br><textarea name=\"add_cert\" rows=\"3\" cols=\"50\"></textarea></label></p>\
          <p><label><input type=\"checkbox\" name=\"allow_unsolicited\" value=\"1\"{unsolicited}> Allow IdP-initiated sign-in</label> \
          <label><input type=\"checkbox\" name=\"sign_requests\" value=\"1\"{signed}> Sign AuthnRequests</label></p><button>Save</button></form>",
         acs = esc(&state.acs_url(&conn.name)),
+        attributes = OKTA_ATTRIBUTE_STATEMENTS
+            .iter()
+            .map(|(n, v)| format!("<tr><td><code class=\"copy\">{}</code></td><td><code class=\"copy\">{}</code></td></tr>", esc(n), esc(v)))
+            .collect::<String>(),
+        pem = esc(&format!("{}/pem?cert={}", state.config.auth_url, conn.name)),
         entity = esc(&state.sp_entity_id(&conn.name)),
         idp = esc(&s.idp.entity_id),
         name = esc(&conn.name),

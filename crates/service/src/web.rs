@@ -36,6 +36,7 @@ pub const STYLESHEET: &str = "*,*::before,*::after{box-sizing:border-box}\
 body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.45;overflow-wrap:break-word}\
 code,pre{background:#f3f3f3;padding:0 .2rem;overflow-wrap:anywhere;word-break:break-word}\
 pre{white-space:pre-wrap}\
+code.copy{user-select:all;-webkit-user-select:all;cursor:text}\
 table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}\
 td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;vertical-align:top}\
 input,textarea,select,button{max-width:100%;font:inherit}button{white-space:nowrap}\

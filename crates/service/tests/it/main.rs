@@ -16,6 +16,7 @@ mod domains;
 mod flows;
 mod harness;
 mod layout;
+mod okta;
 mod pg;
 mod routes;
 mod scim;
