@@ -729,6 +729,9 @@ async fn create(
             }
         }
         store(&state, &ws, res, &r, insert).await?;
+        if insert {
+            crate::web::audit(&state, Some(&ws.id), None, "scim-created", &format!("{} {}", res.type_name(), r.id().unwrap_or_default())).await;
+        }
         let tag = version(&r);
         let mut resp = scim_response(StatusCode::CREATED, &project(&r, res.schema(), &[], &[]), Some(&tag));
         if let Some(loc) = r.meta().and_then(|m| m.location).and_then(|l| HeaderValue::from_str(&l).ok()) {
@@ -754,6 +757,14 @@ async fn replace(
             let body = resource::parse_body(&body)?;
             let r = resource::replace(res.schema(), &existing, body, COMPAT, state.now())?;
             store(&state, &ws, res, &r, false).await?;
+            crate::web::audit(
+                &state,
+                Some(&ws.id),
+                None,
+                "scim-replaced",
+                &format!("{} {id}", res.type_name()),
+            )
+            .await;
             let tag = version(&r);
             Ok(scim_response(
                 StatusCode::OK,
@@ -781,6 +792,14 @@ async fn patch(
             request.apply_to(&mut r, res.schema(), COMPAT)?;
             r.touch(res.schema().name.as_str(), state.now());
             store(&state, &ws, res, &r, false).await?;
+            crate::web::audit(
+                &state,
+                Some(&ws.id),
+                None,
+                "scim-patched",
+                &format!("{} {id}", res.type_name()),
+            )
+            .await;
             let tag = version(&r);
             Ok(scim_response(
                 StatusCode::OK,

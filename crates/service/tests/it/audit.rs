@@ -98,6 +98,14 @@ async fn the_audit_log_shows_this_workspace_filtered_paged_newest_first() {
         .await
         .unwrap();
     let id = created["id"].as_str().unwrap();
+    let patched = client
+        .patch(format!("{}/backend/scim/v2/Users/{id}", s.base))
+        .bearer_auth(&s.token)
+        .json(&serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": false}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
     let del = client
         .delete(format!("{}/backend/scim/v2/Users/{id}", s.base))
         .bearer_auth(&s.token)
@@ -108,7 +116,18 @@ async fn the_audit_log_shows_this_workspace_filtered_paged_newest_first() {
 
     let all = ada.get("/settings/audit").await;
     assert_eq!(all.status, 200, "{}", all.body);
-    assert!(all.body.contains("scim-deleted"), "{}", all.body);
+    // The SCIM calls (within one second, so their order is not checked here; order is checked below with
+    // rows an hour apart): each names the user.
+    let scim = ada.get("/settings/audit?outcome=scim-created").await;
+    assert!(scim.body.contains(&format!("User {id}")), "{}", scim.body);
+    for o in ["scim-created", "scim-patched", "scim-deleted"] {
+        assert!(
+            all.body
+                .contains(&format!("<td>{o}</td><td>User {id}</td>")),
+            "{o}: {}",
+            all.body
+        );
+    }
     assert!(
         all.body.contains("demo-saml"),
         "Ada's own sign-in is listed: {}",
