@@ -756,24 +756,36 @@ async fn replace(
             check_if_match(header_str(&headers, header::IF_MATCH), &version(&existing))?;
             let body = resource::parse_body(&body)?;
             let r = resource::replace(res.schema(), &existing, body, COMPAT, state.now())?;
-            store(&state, &ws, res, &r, false).await?;
-            crate::web::audit(
-                &state,
-                Some(&ws.id),
-                None,
-                "scim-replaced",
-                &format!("{} {id}", res.type_name()),
-            )
-            .await;
-            let tag = version(&r);
-            Ok(scim_response(
-                StatusCode::OK,
-                &project(&r, res.schema(), &[], &[]),
-                Some(&tag),
-            ))
+            save_updated(&state, &ws, res, &id, &r, "scim-replaced").await
         }
         .await,
     )
+}
+
+/// Stores an updated resource, audits the change (`event`) and answers 200 with the resource and its ETag.
+async fn save_updated(
+    state: &AppState,
+    ws: &Workspace,
+    res: Res,
+    id: &str,
+    r: &Resource,
+    event: &str,
+) -> Result<Response, Fail> {
+    store(state, ws, res, r, false).await?;
+    crate::web::audit(
+        state,
+        Some(&ws.id),
+        None,
+        event,
+        &format!("{} {id}", res.type_name()),
+    )
+    .await;
+    let tag = version(r);
+    Ok(scim_response(
+        StatusCode::OK,
+        &project(r, res.schema(), &[], &[]),
+        Some(&tag),
+    ))
 }
 
 async fn patch(
@@ -791,21 +803,7 @@ async fn patch(
             let request = PatchRequest::from_slice(&body, COMPAT)?;
             request.apply_to(&mut r, res.schema(), COMPAT)?;
             r.touch(res.schema().name.as_str(), state.now());
-            store(&state, &ws, res, &r, false).await?;
-            crate::web::audit(
-                &state,
-                Some(&ws.id),
-                None,
-                "scim-patched",
-                &format!("{} {id}", res.type_name()),
-            )
-            .await;
-            let tag = version(&r);
-            Ok(scim_response(
-                StatusCode::OK,
-                &project(&r, res.schema(), &[], &[]),
-                Some(&tag),
-            ))
+            save_updated(&state, &ws, res, &id, &r, "scim-patched").await
         }
         .await,
     )
