@@ -234,6 +234,54 @@ CREATE INDEX sessions_expires ON sessions(expires_at);
 CREATE INDEX sessions_user ON sessions(user_id);
 CREATE INDEX recovery_codes_expires ON recovery_codes(expires_at)
 ",
+    // The admin experience: last sign-in per user, test-connection runs (`purpose` of an outstanding request or
+    // pending OIDC login is `login` or `test:<connection_tests.id>`), the last failed response per connection
+    // (sealed, short retention) for re-checking after an edit, DNS TXT domain challenges, scheduled IdP metadata
+    // refetches.
+    r"
+ALTER TABLE users ADD COLUMN last_login_at BIGINT;
+ALTER TABLE saml_requests ADD COLUMN purpose TEXT NOT NULL DEFAULT 'login';
+ALTER TABLE oidc_pending ADD COLUMN purpose TEXT NOT NULL DEFAULT 'login';
+CREATE TABLE connection_tests (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    connection TEXT NOT NULL,
+    admin_user_id TEXT NOT NULL,
+    sealed_report TEXT,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX connection_tests_expires ON connection_tests(expires_at);
+CREATE TABLE captured_failures (
+    connection TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    captured_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX captured_failures_expires ON captured_failures(expires_at);
+CREATE TABLE domain_challenges (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    domain TEXT NOT NULL,
+    token TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_checked_at BIGINT,
+    last_result TEXT,
+    PRIMARY KEY (workspace_id, domain)
+);
+CREATE TABLE metadata_sources (
+    connection_id TEXT PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    fetched_at BIGINT,
+    next_fetch_at BIGINT NOT NULL,
+    last_error TEXT,
+    last_change TEXT,
+    last_change_at BIGINT
+);
+CREATE INDEX metadata_sources_next ON metadata_sources(next_fetch_at)
+",
 ];
 
 /// Rows deleted per sweep statement: each batch is its own short transaction.
@@ -327,7 +375,8 @@ async fn migrate(pool: &AnyPool) -> Result<()> {
     Ok(())
 }
 
-/// Deletes expired outstanding requests, pending logins, replay keys, sessions and recovery codes, in batches of
+/// Deletes expired outstanding requests, pending logins, replay keys, sessions, recovery codes, test-connection
+/// reports and captured failed responses, in batches of
 /// [`SWEEP_BATCH`]; returns how many rows went.
 pub async fn sweep(pool: &AnyPool, now: i64) -> Result<u64> {
     sweep_batched(pool, now, SWEEP_BATCH).await
@@ -345,6 +394,8 @@ pub async fn sweep_batched(pool: &AnyPool, now: i64, batch: i64) -> Result<u64> 
         "replay_cache",
         "sessions",
         "recovery_codes",
+        "connection_tests",
+        "captured_failures",
     ] {
         loop {
             let n = sqlx::query(sqlx::AssertSqlSafe(dialect.sweep_batch(table)))

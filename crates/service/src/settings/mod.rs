@@ -1,0 +1,101 @@
+//! Workspace settings pages: `/settings/tokens` (personal access tokens), `/settings/sso` (connections) and
+//! `/settings/members` (who exists and how each was provisioned: SCIM, JIT via which connection, manual) and
+//! `/settings/audit` (the workspace's audit log: sign-ins, refusals, SCIM and settings changes, filtered and paged), for
+//! admins of an Enterprise workspace. Every form carries a CSRF token; every query is scoped to the session's
+//! workspace.
+
+mod audit;
+mod members;
+mod sso;
+mod tokens;
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::error::{Error, Result};
+use crate::model::{self, Workspace};
+use crate::web::{self, esc, page};
+
+pub use audit::AUDIT_PAGE_SIZE;
+pub use sso::{OKTA_ATTRIBUTE_STATEMENTS, fetch_metadata, saml_settings_from_metadata};
+
+use audit::audit_page;
+use members::members_page;
+use sso::{sso_add_oidc, sso_add_saml, sso_delete, sso_edit_saml, sso_page};
+use tokens::{tokens_create, tokens_page, tokens_revoke};
+
+/// Settings routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/tokens", get(tokens_page).post(tokens_create))
+        .route("/settings/tokens/revoke", post(tokens_revoke))
+        .route("/settings/sso", get(sso_page))
+        .route("/settings/members", get(members_page))
+        .route("/settings/audit", get(audit_page))
+        .route("/settings/sso/oidc", post(sso_add_oidc))
+        .route("/settings/sso/saml", post(sso_add_saml))
+        .route("/settings/sso/saml/edit", post(sso_edit_saml))
+        .route("/settings/sso/delete", post(sso_delete))
+}
+
+pub(super) enum Gate {
+    Ok(Workspace),
+    Stop(Response),
+}
+
+/// Signed in, admin, Enterprise plan.
+pub(super) async fn gate(state: &AppState, headers: &HeaderMap) -> Result<Gate> {
+    let Some(session) = web::current_session(state, headers).await? else {
+        return Ok(Gate::Stop(web::see_other("/login")));
+    };
+    let ws = model::workspace_by_id(state, &session.workspace_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("workspace".into()))?;
+    let user = crate::jit_store::user(state, &ws.id, &session.user_id).await?;
+    if user.and_then(|u| u.role).as_deref() != Some("admin") {
+        return Ok(Gate::Stop(
+            (StatusCode::FORBIDDEN, page("Settings", &format!(
+                "<p>Only workspace admins can change these settings (members of the IdP group <code>{}</code>).</p>",
+                crate::login::ADMIN_GROUP
+            )))
+            .into_response(),
+        ));
+    }
+    if !ws.is_enterprise() {
+        return Ok(Gate::Stop(
+            (StatusCode::PAYMENT_REQUIRED, page("Enterprise plan required", &format!(
+                "<p>Workspace <strong>{}</strong> is on the {} plan. Single sign-on, SCIM provisioning and the tokens that \
+                 authorise it need the Enterprise plan: subscribe in the workspace's plan settings.</p>",
+                esc(&ws.name),
+                esc(&ws.plan)
+            )))
+            .into_response(),
+        ));
+    }
+    Ok(Gate::Ok(ws))
+}
+
+pub(super) fn time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+pub(super) fn form(body: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+pub(super) fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        page(
+            "Form expired",
+            "<p>The form expired; reload the page and try again.</p>",
+        ),
+    )
+        .into_response()
+}
