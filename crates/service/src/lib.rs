@@ -25,6 +25,7 @@
 //! ```
 
 pub mod cli;
+pub mod connection_test;
 pub mod consumer_domains;
 pub mod crypto;
 pub mod db;

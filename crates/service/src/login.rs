@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
 use crate::AppState;
+use crate::connection_test;
 use crate::error::{Error, Result};
 use crate::model::{self, Connection, Kind, Workspace};
 use crate::web::{self, Refusal, esc, page};
@@ -255,8 +256,8 @@ async fn start(
     return_to: Option<String>,
 ) -> Response {
     let result = match conn.kind {
-        Kind::Saml => start_saml(state, conn, return_to).await,
-        Kind::Oidc => start_oidc(state, headers, conn, login_hint, return_to, false).await,
+        Kind::Saml => start_saml(state, conn, return_to, "login").await,
+        Kind::Oidc => start_oidc(state, headers, conn, login_hint, return_to, false, "login").await,
     };
     match result {
         Ok(r) => r,
@@ -303,6 +304,7 @@ async fn start_saml(
     state: &AppState,
     conn: &Connection,
     return_to: Option<String>,
+    purpose: &str,
 ) -> Result<Response, LoginError> {
     let settings = conn.saml_settings()?;
     let sp = model::saml_sp(state, conn, &settings)?;
@@ -315,12 +317,13 @@ async fn start_saml(
         &RequestOptions::default(),
     )?;
     let pending = request.pending();
-    sqlx::query("INSERT INTO saml_requests (id, connection, return_to, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO saml_requests (id, connection, return_to, issued_at, expires_at, purpose) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&pending.id)
         .bind(&conn.name)
         .bind(return_to)
         .bind(pending.issued_at.timestamp())
         .bind(pending.expires_at.timestamp())
+        .bind(purpose)
         .execute(&state.pool)
         .await?;
     Ok(match request.encode(&sp, None)? {
@@ -360,6 +363,7 @@ async fn start_oidc(
     login_hint: Option<&str>,
     return_to: Option<String>,
     third_party: bool,
+    purpose: &str,
 ) -> Result<Response, LoginError> {
     let oidc = model::oidc_connection(state, conn)?;
     let metadata = metadata(state, &conn.name, &oidc).await?;
@@ -372,7 +376,7 @@ async fn start_oidc(
     }
     let (url, pending) = request.build(state.now())?;
     let (browser, cookie) = browser_binding(state, headers)?;
-    store_pending(state, conn, &oidc, pending, third_party, &browser).await?;
+    store_pending(state, conn, &oidc, pending, third_party, &browser, purpose).await?;
     Ok(web::with_cookie(web::see_other(url.as_str()), cookie))
 }
 
@@ -383,6 +387,7 @@ async fn store_pending(
     pending: PendingLogin,
     third_party: bool,
     browser: &str,
+    purpose: &str,
 ) -> Result<()> {
     let state_value = pending.state().to_owned();
     let stored = serde_json::to_vec(&StoredLogin {
@@ -393,12 +398,13 @@ async fn store_pending(
     .map_err(|e| Error::Internal(e.to_string()))?;
     let sealed = state.key.seal("oidc-pending", &stored)?;
     sqlx::query(
-        "INSERT INTO oidc_pending (state, connection, sealed, expires_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO oidc_pending (state, connection, sealed, expires_at, purpose) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(state_value)
     .bind(&conn.name)
     .bind(sealed)
     .bind(state.now().timestamp() + oidc.pending_login_ttl_secs)
+    .bind(purpose)
     .execute(&state.pool)
     .await?;
     Ok(())
@@ -544,7 +550,7 @@ async fn third_party_login(state: &AppState, headers: &HeaderMap, params: &[u8])
             .authorization_request(oidc, &md, &allowed)?
             .build(state.now())?;
         let (browser, cookie) = browser_binding(state, headers)?;
-        store_pending(state, conn, oidc, pending, true, &browser).await?;
+        store_pending(state, conn, oidc, pending, true, &browser, "login").await?;
         Ok::<_, LoginError>(web::with_cookie(web::see_other(url.as_str()), cookie))
     }
     .await;
@@ -622,9 +628,18 @@ async fn saml_acs(state: &AppState, connection: &str, body: &[u8]) -> Response {
     };
     let conn = ctx.connection.clone();
     let ws_id = conn.workspace_id.clone();
-    match saml_acs_inner(state, &ctx, body).await {
+    let mut attempt = connection_test::SamlAttempt::default();
+    match saml_acs_inner(state, &ctx, body, &mut attempt).await {
         Ok(r) => r,
-        Err(LoginError::Refused(r)) => r.respond(state, Some(&ws_id), Some(&conn.name)).await,
+        Err(LoginError::Refused(r)) => {
+            // Keep the response for "Re-check the last failure" (sealed, 24 h).
+            if let Err(error) =
+                connection_test::capture_saml(state, &conn, &attempt, &r.code, &r.message).await
+            {
+                tracing::warn!(%error, "could not capture the refused SAML response");
+            }
+            r.respond(state, Some(&ws_id), Some(&conn.name)).await
+        }
         Err(LoginError::Internal(e)) => {
             Refusal::internal(&e)
                 .respond(state, Some(&ws_id), Some(&conn.name))
@@ -637,6 +652,7 @@ async fn saml_acs_inner(
     state: &AppState,
     ctx: &model::LoginContext,
     body: &[u8],
+    attempt: &mut connection_test::SamlAttempt,
 ) -> Result<Response, LoginError> {
     let conn = &ctx.connection;
     let ws = enterprise(&ctx.workspace)?;
@@ -652,27 +668,64 @@ async fn saml_acs_inner(
             .status(StatusCode::BAD_REQUEST),
         ));
     };
+    attempt.saml_response = Some(posted.clone());
     let settings = conn.saml_settings()?;
     let sp = model::saml_sp_with(state, conn, false)?;
     let now = state.now();
     let xml = gatehouse_saml::decode_form_value(posted)?;
-    let checked = gatehouse_saml::check_response(&sp, &settings.idp, &xml, now)?;
+    let checked = match gatehouse_saml::check_response(&sp, &settings.idp, &xml, now) {
+        Ok(c) => c,
+        Err(e) => {
+            // Was it the answer to a test run? Its request is found by the response's InResponseTo, read unverified:
+            // that only decides where the report goes (the run's admin), never who signs in.
+            if let Some(id) = connection_test::peek_in_response_to(&xml) {
+                let row = sqlx::query(
+                    "DELETE FROM saml_requests WHERE id = $1 AND connection = $2 AND purpose LIKE 'test:%' RETURNING purpose",
+                )
+                .bind(&id)
+                .bind(&conn.name)
+                .fetch_optional(&state.pool)
+                .await?;
+                if let Some(r) = row {
+                    let purpose: String = r.try_get("purpose")?;
+                    if let Some(test) = connection_test::test_id(&purpose) {
+                        let ctx = connection_test::SamlContext {
+                            sp: &sp,
+                            idp: &settings.idp,
+                            now,
+                            replay_note: "",
+                        };
+                        let report = connection_test::saml_report(
+                            conn,
+                            connection_test::Run::Test,
+                            Err(&e),
+                            &ctx,
+                        );
+                        return Ok(test_done(state, conn, test, &report).await?);
+                    }
+                }
+            }
+            return Err(e.into());
+        }
+    };
     // Consume the outstanding request and record the replay key in one transaction, committed only when the
     // response is accepted. Of several posts of one response (to this or another instance), the first to delete
     // the request row holds it until it commits; the others find no request, or find the replay key, and roll
     // back — so exactly one succeeds, and a refused post (a replay, another connection's ACS) consumes nothing.
     let solicited = checked.in_response_to().is_some();
     let mut return_to = None;
+    let mut purpose = None;
     let mut tx = state.pool.begin().await?;
     let pending = match checked.in_response_to() {
         Some(id) => {
-            let row = sqlx::query("DELETE FROM saml_requests WHERE id = $1 RETURNING connection, return_to, issued_at, expires_at")
+            let row = sqlx::query("DELETE FROM saml_requests WHERE id = $1 RETURNING connection, return_to, issued_at, expires_at, purpose")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
             match row {
                 Some(r) => {
                     return_to = r.try_get::<Option<String>, _>("return_to")?;
+                    purpose = Some(r.try_get::<String, _>("purpose")?);
                     Some(PendingRequest {
                         id: id.to_owned(),
                         connection: r.try_get("connection")?,
@@ -703,9 +756,39 @@ async fn saml_acs_inner(
         .rows_affected()
             == 1
     };
+    if let Some(test) = purpose.as_deref().and_then(connection_test::test_id) {
+        // A test run: the request is consumed and the assertion recorded whatever the outcome, so this response
+        // can never sign anyone in; then the report, and nothing else.
+        let result = checked.finish(&conn.name, pending, fresh, now);
+        tx.commit().await?;
+        let sctx = connection_test::SamlContext {
+            sp: &sp,
+            idp: &settings.idp,
+            now,
+            replay_note: "new; now recorded in the replay cache, so this response can never sign anyone in",
+        };
+        let mut report =
+            connection_test::saml_report(conn, connection_test::Run::Test, result.as_ref(), &sctx);
+        if let Ok(a) = &result {
+            let claims = connection_test::saml_claims(conn, a);
+            report.jit = Some(
+                connection_test::preview_jit(
+                    state,
+                    &ws,
+                    &policy_for(&ctx.domains, conn),
+                    &saml_mapping(),
+                    &claims,
+                )
+                .await?,
+            );
+        }
+        return Ok(test_done(state, conn, test, &report).await?);
+    }
+    attempt.consumed.clone_from(&pending);
     let assertion = match checked.finish(&conn.name, pending, fresh, now) {
         Ok(a) => {
             tx.commit().await?;
+            attempt.accepted = true;
             a
         }
         Err(e) => {
@@ -713,13 +796,7 @@ async fn saml_acs_inner(
             return Err(e.into());
         }
     };
-    let mut claims = Claims::saml(
-        ConnectionId::new(&conn.name),
-        Some(assertion.name_id().value.clone()),
-    );
-    for attribute in assertion.attributes() {
-        claims.add(attribute.name.clone(), attribute.values.iter().cloned());
-    }
+    let claims = connection_test::saml_claims(conn, &assertion);
     if return_to.is_none()
         && !solicited
         && let Some(relay) = form.get("RelayState")
@@ -727,14 +804,76 @@ async fn saml_acs_inner(
         // IdP-initiated: RelayState may name a page of the app; followed only when same-origin.
         return_to = web::safe_return_to(state, relay);
     }
-    let mut mapping = Mapping::okta_saml();
-    mapping.groups = Some("groups".to_owned());
+    let mapping = saml_mapping();
     let method = if solicited { "saml-sp" } else { "saml-idp" };
     let policy = policy_for(&ctx.domains, conn);
     complete(
         state, &ws, conn, &policy, &claims, &mapping, method, None, return_to,
     )
     .await
+}
+
+/// The claim mapping of SAML connections: Okta's attribute statements, groups from `groups`.
+pub(crate) fn saml_mapping() -> Mapping {
+    let mut mapping = Mapping::okta_saml();
+    mapping.groups = Some("groups".to_owned());
+    mapping
+}
+
+/// Stores a test run's report and sends the browser to it (the report page checks it is the run's admin).
+async fn test_done(
+    state: &AppState,
+    conn: &Connection,
+    test: &str,
+    report: &connection_test::Report,
+) -> Result<Response> {
+    if connection_test::store_report(state, test, conn, report).await? {
+        Ok(web::see_other(&format!(
+            "/settings/sso/test/report?id={test}"
+        )))
+    } else {
+        Ok((
+            StatusCode::GONE,
+            page(
+                "Test connection",
+                "<p>This test run expired or belongs to another connection. Start it again from                  <a href=\"/settings/sso\">SSO connections</a>.</p>",
+            ),
+        )
+            .into_response())
+    }
+}
+
+/// Starts a test run's login on `conn` (the run `test` was opened by the admin): a real SAML AuthnRequest or OIDC
+/// authorization request whose outstanding state is marked `test:<id>`. When the login cannot even start (OIDC
+/// discovery fails, the connection is misconfigured), the run's report says so.
+pub(crate) async fn start_test(
+    state: &AppState,
+    headers: &HeaderMap,
+    conn: &Connection,
+    test: &str,
+) -> Result<Response> {
+    let purpose = format!("{}{test}", connection_test::TEST_PURPOSE_PREFIX);
+    let result = match conn.kind {
+        Kind::Saml => start_saml(state, conn, None, &purpose).await,
+        Kind::Oidc => start_oidc(state, headers, conn, None, None, false, &purpose).await,
+    };
+    match result {
+        Ok(r) => Ok(r),
+        Err(LoginError::Internal(e)) => Err(e),
+        Err(LoginError::Refused(r)) => {
+            let report = connection_test::start_failure(
+                conn,
+                state.now(),
+                connection_test::Failure {
+                    code: r.code,
+                    message: r.message,
+                    admin_hint: r.admin_hint,
+                    fix: None,
+                },
+            );
+            test_done(state, conn, test, &report).await
+        }
+    }
 }
 
 fn enterprise(ws: &Workspace) -> Result<Workspace, LoginError> {
@@ -859,15 +998,16 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
             .await;
     };
     let row = sqlx::query(
-        "DELETE FROM oidc_pending WHERE state = $1 RETURNING connection, sealed, expires_at",
+        "DELETE FROM oidc_pending WHERE state = $1 RETURNING connection, sealed, expires_at, purpose",
     )
     .bind(state_value)
     .fetch_optional(&state.pool)
     .await;
-    let (conn_name, sealed) = match row {
+    let (conn_name, sealed, purpose) = match row {
         Ok(Some(r)) => (
             r.try_get::<String, _>("connection").unwrap_or_default(),
             r.try_get::<String, _>("sealed").unwrap_or_default(),
+            r.try_get::<String, _>("purpose").unwrap_or_default(),
         ),
         Ok(None) => {
             return Refusal::oidc(&gatehouse_oidc::Error::StateMismatch)
@@ -900,9 +1040,46 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
         }
     };
     let conn = ctx.connection.clone();
-    match oidc_callback_inner(state, headers, &ctx, &sealed, cb).await {
+    let mut steps = connection_test::Steps::default();
+    let verified = oidc_verify(state, headers, &ctx, &sealed, cb, &mut steps).await;
+    if let Some(test) = connection_test::test_id(&purpose) {
+        return match oidc_test_report(state, &ctx, test, &steps, verified).await {
+            Ok(r) => r,
+            Err(e) => web::error_page(&e),
+        };
+    }
+    let result = match verified {
+        Ok(v) => {
+            complete(
+                state,
+                &v.ws,
+                &conn,
+                &policy_for(&ctx.domains, &conn),
+                &v.claims,
+                &Mapping::oidc(IdpKind::Okta),
+                v.method,
+                Some(&v.id_token),
+                v.return_to,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(r) => r,
         Err(LoginError::Refused(r)) => {
+            // Only the error is kept: nothing of an OIDC callback can be validated again (see connection_test).
+            if let Err(error) = connection_test::capture_oidc(
+                state,
+                &conn,
+                &r.code,
+                &r.message,
+                r.admin_hint.as_deref(),
+            )
+            .await
+            {
+                tracing::warn!(%error, "could not capture the refused OIDC login");
+            }
             r.respond(state, Some(&conn.workspace_id), Some(&conn.name))
                 .await
         }
@@ -914,17 +1091,74 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
     }
 }
 
-async fn oidc_callback_inner(
+/// What a verified OIDC callback yields for JIT.
+struct OidcVerified {
+    ws: Workspace,
+    claims: Claims,
+    claims_json: serde_json::Map<String, serde_json::Value>,
+    method: &'static str,
+    return_to: Option<String>,
+    id_token: String,
+}
+
+/// A test run's OIDC report: the steps that returned, the error of the one that did not, the claims and the JIT
+/// preview. Nobody is signed in.
+async fn oidc_test_report(
+    state: &AppState,
+    ctx: &model::LoginContext,
+    test: &str,
+    steps: &connection_test::Steps,
+    verified: Result<OidcVerified, LoginError>,
+) -> Result<Response> {
+    let conn = &ctx.connection;
+    let now = state.now();
+    let report = match verified {
+        Ok(v) => {
+            let mut report =
+                connection_test::oidc_report(conn, now, steps, None, Some(&v.claims_json));
+            report.jit = Some(
+                connection_test::preview_jit(
+                    state,
+                    &v.ws,
+                    &policy_for(&ctx.domains, conn),
+                    &Mapping::oidc(IdpKind::Okta),
+                    &v.claims,
+                )
+                .await?,
+            );
+            report
+        }
+        Err(LoginError::Refused(r)) => connection_test::oidc_report(
+            conn,
+            now,
+            steps,
+            Some(connection_test::Failure {
+                code: r.code,
+                message: r.message,
+                admin_hint: r.admin_hint,
+                fix: None,
+            }),
+            None,
+        ),
+        Err(LoginError::Internal(e)) => return Err(e),
+    };
+    test_done(state, conn, test, &report).await
+}
+
+/// Every check of the OIDC callback, each recorded in `steps` when it returned.
+async fn oidc_verify(
     state: &AppState,
     headers: &HeaderMap,
     ctx: &model::LoginContext,
     sealed: &str,
     cb: &Callback,
-) -> Result<Response, LoginError> {
+    steps: &mut connection_test::Steps,
+) -> Result<OidcVerified, LoginError> {
     let conn = &ctx.connection;
     let ws = enterprise(&ctx.workspace)?;
     let stored: StoredLogin = serde_json::from_slice(&state.key.open("oidc-pending", sealed)?)
         .map_err(|e| Error::Internal(format!("pending login: {e}")))?;
+    steps.pass(0, "the state names a login started here");
     let browser =
         web::cookie(headers, LOGIN_COOKIE).map(|c| crate::crypto::sha256_hex(c.as_bytes()));
     if !browser
@@ -940,6 +1174,10 @@ async fn oidc_callback_inner(
             .status(StatusCode::BAD_REQUEST),
         ));
     }
+    steps.pass(
+        1,
+        "the callback arrived in the browser that started the login",
+    );
     let pending = stored.pending;
     let oidc = model::oidc_connection(state, conn)?;
     let now = state.now();
@@ -951,6 +1189,7 @@ async fn oidc_callback_inner(
         }
         .into());
     }
+    steps.pass(2, format!("issuer {}", oidc.issuer.as_str()));
     if pending.is_expired(now, oidc.pending_login_ttl_secs) {
         return Err(gatehouse_oidc::Error::LoginExpired {
             created_at: pending.created_at(),
@@ -959,8 +1198,14 @@ async fn oidc_callback_inner(
         }
         .into());
     }
+    steps.pass(
+        3,
+        format!("started within the last {} s", oidc.pending_login_ttl_secs),
+    );
     let md = metadata(state, &conn.name, &oidc).await?;
+    steps.pass(4, format!("provider metadata of {}", md.issuer().as_str()));
     let code = pending.accept_callback(cb, &md)?;
+    steps.pass(5, "state matches; iss (RFC 9207) as expected; no error");
     let response = http(
         state,
         gatehouse_oidc::token_request(&oidc, &md, &pending, &code, now)?,
@@ -968,6 +1213,10 @@ async fn oidc_callback_inner(
     )
     .await?;
     let tokens = TokenResponse::parse(&response)?;
+    steps.pass(
+        6,
+        "the token endpoint returned an ID token and an access token",
+    );
     let checks = pending.id_token_checks(Some(&tokens.access_token), Some(&code));
     let mut keys = jwks(state, &conn.name, &md).await?;
     let verified =
@@ -987,13 +1236,35 @@ async fn oidc_callback_inner(
             }
             other => other?,
         };
+    steps.pass(
+        7,
+        format!(
+            "{:?} signature verifies with the IdP's JWKS",
+            verified.algorithm()
+        ),
+    );
+    steps.pass(
+        8,
+        format!(
+            "iss {}, aud {}, sub {}, nonce and hashes match, valid at {}",
+            verified.issuer(),
+            verified.audiences().join(" "),
+            verified.subject(),
+            now.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+    );
     let user = match md.userinfo_endpoint() {
         Some(_) => {
             let request = gatehouse_oidc::userinfo_request(&md, &tokens.access_token)?;
             let response = http(state, request, "userinfo endpoint").await?;
-            verified.merge_userinfo(&response, &oidc, &keys, now)?
+            let merged = verified.merge_userinfo(&response, &oidc, &keys, now)?;
+            steps.pass(9, "UserInfo answered for the same subject; claims merged");
+            merged
         }
-        None => verified.without_userinfo(),
+        None => {
+            steps.skip(9, "the provider has no userinfo endpoint");
+            verified.without_userinfo()
+        }
     };
     let json = serde_json::to_vec(user.claims()).map_err(|e| Error::Internal(e.to_string()))?;
     let claims = Claims::from_oidc_json(ConnectionId::new(&conn.name), &json).map_err(|e| {
@@ -1004,24 +1275,20 @@ async fn oidc_callback_inner(
             e.admin_hint(),
         ))
     })?;
+    steps.pass(10, "the claims are readable for the mapping");
     let method = if stored.third_party {
         "oidc-third-party"
     } else {
         "oidc"
     };
-    let return_to = pending.return_to().map(str::to_owned);
-    complete(
-        state,
-        &ws,
-        conn,
-        &policy_for(&ctx.domains, conn),
-        &claims,
-        &Mapping::oidc(IdpKind::Okta),
+    Ok(OidcVerified {
+        ws,
+        claims,
+        claims_json: user.claims().clone(),
         method,
-        Some(tokens.id_token.secret()),
-        return_to,
-    )
-    .await
+        return_to: pending.return_to().map(str::to_owned),
+        id_token: tokens.id_token.secret().to_owned(),
+    })
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -7,6 +7,7 @@
 mod audit;
 mod members;
 mod sso;
+mod test;
 mod tokens;
 
 use std::collections::HashMap;
@@ -41,6 +42,9 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/sso/saml", post(sso_add_saml))
         .route("/settings/sso/saml/edit", post(sso_edit_saml))
         .route("/settings/sso/delete", post(sso_delete))
+        .route("/settings/sso/test", post(test::test_start))
+        .route("/settings/sso/test/report", get(test::test_report))
+        .route("/settings/sso/recheck", post(test::recheck))
 }
 
 pub(super) enum Gate {
