@@ -30,9 +30,11 @@ pub mod consumer_domains;
 pub mod crypto;
 pub mod db;
 pub mod demo_idp;
+pub mod domains;
 mod error;
 pub mod jit_store;
 pub mod login;
+pub mod metadata_refresh;
 pub mod model;
 pub mod recovery;
 pub mod scim;
@@ -107,6 +109,9 @@ pub struct AppState {
     pub(crate) login_cache: Arc<Mutex<model::LoginCache>>,
     /// The built-in demo IdP, when mounted.
     pub demo: Option<Arc<demo_idp::DemoIdp>>,
+    /// DNS TXT lookups for domain verification: the system resolver by default, a
+    /// [`domains::MemoryResolver`] in tests.
+    pub dns: Arc<dyn domains::DnsResolver>,
     clock: Option<Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>>,
 }
 
@@ -149,6 +154,7 @@ impl AppState {
             oidc_cache: Arc::new(Mutex::new(HashMap::new())),
             login_cache: Arc::new(Mutex::new(HashMap::new())),
             demo: None,
+            dns: Arc::new(domains::SystemResolver::default()),
             clock: None,
         })
     }
@@ -243,6 +249,23 @@ pub fn spawn_sweeper(state: &AppState) {
                 Ok(n) if n > 0 => tracing::debug!(rows = n, "swept expired rows"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "sweep failed"),
+            }
+        }
+    });
+}
+
+/// Spawns the scheduled refetch of IdP metadata URLs ([`metadata_refresh`]): every five minutes it refreshes the
+/// sources that are due (each once a day by default).
+pub fn spawn_metadata_refresh(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match metadata_refresh::refresh_due(&state, state.now()).await {
+                Ok(n) if n > 0 => tracing::debug!(sources = n, "refreshed IdP metadata"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "metadata refresh failed"),
             }
         }
     });

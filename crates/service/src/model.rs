@@ -187,8 +187,9 @@ pub async fn workspace_by_id(state: &AppState, id: &str) -> Result<Option<Worksp
         .transpose()
 }
 
-/// Records `domain` as verified for the workspace (domain verification itself — DNS TXT — is the operator's).
-/// A consumer mail domain (see [`crate::consumer_domains`]) is refused.
+/// Records `domain` as verified for the workspace: the operator's path (admin CLI), which trusts the caller;
+/// admins prove a domain themselves with a DNS TXT record ([`crate::domains`]). A consumer mail domain (see
+/// [`crate::consumer_domains`]) is refused. The workspace's pending DNS claim of the domain, if any, goes.
 pub async fn add_verified_domain(
     state: &AppState,
     workspace: &Workspace,
@@ -202,8 +203,34 @@ pub async fn add_verified_domain(
         .execute(&state.pool)
         .await
         .map_err(|_| Error::Invalid(format!("domain {} is already claimed", domain.as_str())))?;
+    sqlx::query("DELETE FROM domain_challenges WHERE workspace_id = $1 AND domain = $2")
+        .bind(&workspace.id)
+        .bind(domain.as_str())
+        .execute(&state.pool)
+        .await?;
     invalidate(state);
     Ok(())
+}
+
+/// Removes a verified domain of `workspace` (only that workspace's): discovery stops routing its addresses there
+/// and the JIT rule stops trusting them. `false` if the workspace did not have it. Audited as `domain-removed`.
+pub async fn remove_verified_domain(
+    state: &AppState,
+    workspace: &Workspace,
+    domain: &str,
+) -> Result<bool> {
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let n = sqlx::query("DELETE FROM domains WHERE domain = $1 AND workspace_id = $2")
+        .bind(&domain)
+        .bind(&workspace.id)
+        .execute(&state.pool)
+        .await?
+        .rows_affected();
+    invalidate(state);
+    if n > 0 {
+        crate::web::audit(state, Some(&workspace.id), None, "domain-removed", &domain).await;
+    }
+    Ok(n > 0)
 }
 
 /// The workspace's verified domains.

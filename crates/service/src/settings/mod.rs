@@ -5,6 +5,7 @@
 //! workspace.
 
 mod audit;
+mod domains;
 mod members;
 mod sso;
 mod test;
@@ -38,6 +39,13 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/sso", get(sso_page))
         .route("/settings/members", get(members_page))
         .route("/settings/audit", get(audit_page))
+        .route(
+            "/settings/domains",
+            get(domains::domains_page).post(domains::domains_add),
+        )
+        .route("/settings/domains/verify", post(domains::domains_verify))
+        .route("/settings/domains/cancel", post(domains::domains_cancel))
+        .route("/settings/domains/remove", post(domains::domains_remove))
         .route("/settings/sso/oidc", post(sso_add_oidc))
         .route("/settings/sso/saml", post(sso_add_saml))
         .route("/settings/sso/saml/edit", post(sso_edit_saml))

@@ -12,10 +12,12 @@
 
 mod audit;
 mod cluster;
+mod domain_verification;
 mod domains;
 mod flows;
 mod harness;
 mod layout;
+mod metadata_refresh;
 mod okta;
 mod pg;
 mod routes;
