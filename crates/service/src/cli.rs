@@ -145,7 +145,8 @@ pub enum ConnectionAction {
             conflicts_with = "metadata_url"
         )]
         metadata_file: Option<String>,
-        /// IdP metadata URL (Okta: the app's "Metadata URL"), fetched once now.
+        /// IdP metadata URL (Okta: the app's "Metadata URL"), fetched now and again every day (new signing
+        /// certificates the IdP publishes are pinned; see `metadata_refresh`).
         #[arg(long)]
         metadata_url: Option<String>,
         /// Accept IdP-initiated (unsolicited) responses.
@@ -345,7 +346,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 state.now(),
                 *allow_unsolicited,
             )?;
-            model::add_saml_connection(&state, &ws, name, &settings).await?;
+            let conn = model::add_saml_connection(&state, &ws, name, &settings).await?;
+            if metadata_file.is_none()
+                && let Some(url) = metadata_url
+            {
+                // Refetched daily: new IdP signing certificates are picked up (see metadata_refresh).
+                crate::metadata_refresh::record_source(&state, &conn.id, url).await?;
+            }
             println!(
                 "added SAML connection {name}\n  ACS (Single sign-on URL): {}\n  Audience (SP entity ID): {}\n  signing certificate: {}/pem?cert={name}",
                 state.acs_url(name),
@@ -404,6 +411,7 @@ pub async fn serve(state: AppState, listen: SocketAddr, banner: Option<String>) 
         .await
         .map_err(|e| Error::Config(format!("cannot listen on {listen}: {e}")))?;
     crate::spawn_sweeper(&state);
+    crate::spawn_metadata_refresh(&state);
     println!(
         "Gatehouse login service on http://{listen} (public URL {})",
         state.config.public_url

@@ -662,6 +662,8 @@ pub struct SamlContext<'a> {
     pub now: DateTime<Utc>,
     /// How the replay line reads when it passed.
     pub replay_note: &'a str,
+    /// Whether the response named a request (known once `check_response` passed).
+    pub solicited: Option<bool>,
 }
 
 /// The SAML check lines for a run that ended with `result`: the assertion, or the first error.
@@ -814,8 +816,8 @@ fn pass_detail(
             Some(a) => format!("{} attribute(s)", a.attributes().len()),
             None => "readable".into(),
         },
-        S::Request => match a {
-            Some(a) if a.in_response_to().is_none() => {
+        S::Request => match a.map(|a| a.in_response_to().is_some()).or(ctx.solicited) {
+            Some(false) => {
                 c.mark = Mark::NotApplicable;
                 "unsolicited: no request to match".into()
             }
@@ -1654,12 +1656,14 @@ async fn recheck_saml(
 ) -> Result<Report> {
     let settings = conn.saml_settings()?;
     let sp = model::saml_sp_with(state, conn, false)?;
+    let mut solicited = None;
     let mut replay_note = "checked read-only: the replay cache does not hold this assertion (a re-check records nothing)";
     let result = match gatehouse_saml::decode_form_value(posted) {
         Err(e) => Err(e),
         Ok(xml) => match gatehouse_saml::check_response(&sp, &settings.idp, &xml, at) {
             Err(e) => Err(e),
             Ok(checked) => {
+                solicited = Some(checked.in_response_to().is_some());
                 let fresh = match replayed {
                     Some(r) => {
                         replay_note = "the assertion was new when captured (the refused sign-in recorded it itself)";
@@ -1684,6 +1688,7 @@ async fn recheck_saml(
         idp: &settings.idp,
         now: at,
         replay_note,
+        solicited,
     };
     let mut report = saml_report(conn, run, result.as_ref(), &ctx);
     report.notes.push(format!(

@@ -694,6 +694,7 @@ async fn saml_acs_inner(
                             idp: &settings.idp,
                             now,
                             replay_note: "",
+                            solicited: None,
                         };
                         let report = connection_test::saml_report(
                             conn,
@@ -766,6 +767,7 @@ async fn saml_acs_inner(
             idp: &settings.idp,
             now,
             replay_note: "new; now recorded in the replay cache, so this response can never sign anyone in",
+            solicited: Some(true),
         };
         let mut report =
             connection_test::saml_report(conn, connection_test::Run::Test, result.as_ref(), &sctx);

@@ -12,6 +12,7 @@
 
 mod audit;
 mod cluster;
+mod connection_test;
 mod domain_verification;
 mod domains;
 mod flows;

@@ -355,3 +355,82 @@ async fn a_failed_fetch_is_recorded_and_the_configuration_is_kept() {
     assert!(metadata_status(&s.state, &demo.id).await.unwrap().is_none());
     assert!(refresh_now(&s.state, &demo.id).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn the_admin_cli_records_a_metadata_url_for_refetching() {
+    use clap::Parser as _;
+    use gatehouse_service::cli::{Cli, run};
+
+    let idp = Idp::start().await;
+    let cert = gatehouse_service::crypto::generate_rsa_cert("IdP cli")
+        .unwrap()
+        .cert_pem;
+    let xml = metadata(ENTITY, SSO, &[&cert]);
+    idp.serve(StatusCode::OK, &xml);
+    let prefix = crate::harness::temp_prefix();
+    let _files = TempFiles(prefix.clone());
+    let db = format!("{}.db", prefix.display());
+    let key = format!("{}.key", prefix.display());
+    let file = format!("{}.xml", prefix.display());
+    std::fs::write(&key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
+    std::fs::write(&file, &xml).unwrap();
+    let base = [
+        "login_service",
+        "--database",
+        &db,
+        "--master-key-file",
+        &key,
+    ];
+    let with = |extra: &[&str]| Cli::parse_from(base.iter().chain(extra.iter()).copied());
+    run(with(&["workspace", "create", "--name", "acme"]))
+        .await
+        .unwrap();
+    for (name, source) in [("by-url", "--metadata-url"), ("by-file", "--metadata-file")] {
+        let from = if name == "by-url" {
+            idp.url.as_str()
+        } else {
+            file.as_str()
+        };
+        run(with(&[
+            "connection",
+            "add-saml",
+            "--workspace",
+            "acme",
+            "--name",
+            name,
+            source,
+            from,
+        ]))
+        .await
+        .unwrap();
+    }
+    let state = AppState::open(
+        gatehouse_service::Config::new("http://127.0.0.1:8080"),
+        &db,
+        &key,
+        false,
+    )
+    .await
+    .unwrap();
+    let by_url = model::connection_by_name(&state, "by-url")
+        .await
+        .unwrap()
+        .unwrap();
+    let st = metadata_status(&state, &by_url.id).await.unwrap().unwrap();
+    assert_eq!(st.url, idp.url);
+    assert_eq!(
+        st.next_fetch_at,
+        st.fetched_at.unwrap() + REFRESH_INTERVAL_SECS
+    );
+    let by_file = model::connection_by_name(&state, "by-file")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        metadata_status(&state, &by_file.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "a file has nothing to refetch"
+    );
+}
