@@ -17,6 +17,8 @@
 
 #[path = "e2e/harness.rs"]
 mod harness;
+#[path = "e2e/peers.rs"]
+mod peers;
 
 use gatehouse_service::demo_idp::{OidcClient, SamlApp};
 use harness::{Ctx, e2e, fail};
