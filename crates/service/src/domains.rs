@@ -78,22 +78,39 @@ pub trait DnsResolver: Send + Sync {
     fn txt<'a>(&'a self, name: &'a str) -> TxtFuture<'a>;
 }
 
-/// The system's resolver: the name servers of `/etc/resolv.conf`, over UDP with TCP fallback, without a cache (so
-/// *Verify* after publishing a record asks again; the recursive resolver may still cache a negative answer for the
-/// zone's SOA minimum TTL). Built on the first lookup, so a host without DNS configuration still starts.
+/// The system's resolver: the name servers of `/etc/resolv.conf` (or those given to
+/// [`SystemResolver::with_name_servers`]), over UDP with TCP fallback, without a cache (so *Verify* after publishing
+/// a record asks again; the recursive resolver may still cache a negative answer for the zone's SOA minimum TTL).
+/// Built on the first lookup, so a host without DNS configuration still starts.
 #[derive(Default)]
 pub struct SystemResolver {
+    servers: Option<Vec<std::net::SocketAddr>>,
     inner: Mutex<Option<hickory_resolver::TokioResolver>>,
 }
 
 impl std::fmt::Debug for SystemResolver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SystemResolver").finish_non_exhaustive()
+        f.debug_struct("SystemResolver")
+            .field("servers", &self.servers)
+            .finish_non_exhaustive()
     }
 }
 
 impl SystemResolver {
+    /// Asks these recursive name servers instead of the system's (a public resolver when the host's own one
+    /// answers a split-horizon view of the zone).
+    #[must_use]
+    pub fn with_name_servers(servers: &[std::net::SocketAddr]) -> Self {
+        Self {
+            servers: Some(servers.to_vec()),
+            inner: Mutex::default(),
+        }
+    }
+
     fn resolver(&self) -> Result<hickory_resolver::TokioResolver> {
+        use hickory_resolver::config::{
+            ConnectionConfig, NameServerConfig, ProtocolConfig, ResolverConfig,
+        };
         let mut guard = self
             .inner
             .lock()
@@ -101,11 +118,37 @@ impl SystemResolver {
         if let Some(r) = guard.as_ref() {
             return Ok(r.clone());
         }
-        let mut builder = hickory_resolver::TokioResolver::builder_tokio().map_err(|e| {
-            Error::Config(format!(
-                "reading the system DNS configuration (/etc/resolv.conf): {e}"
-            ))
-        })?;
+        let provider = hickory_resolver::net::runtime::TokioRuntimeProvider::default();
+        let mut builder = match &self.servers {
+            None => hickory_resolver::TokioResolver::builder(provider).map_err(|e| {
+                Error::Config(format!(
+                    "reading the system DNS configuration (/etc/resolv.conf): {e}"
+                ))
+            })?,
+            Some(servers) => {
+                let connection = |protocol, port| {
+                    let mut c = ConnectionConfig::new(protocol);
+                    c.port = port;
+                    c
+                };
+                let config = ResolverConfig::from_name_servers(
+                    servers
+                        .iter()
+                        .map(|a| {
+                            NameServerConfig::new(
+                                a.ip(),
+                                true,
+                                vec![
+                                    connection(ProtocolConfig::Udp, a.port()),
+                                    connection(ProtocolConfig::Tcp, a.port()),
+                                ],
+                            )
+                        })
+                        .collect(),
+                );
+                hickory_resolver::TokioResolver::builder_with_config(config, provider)
+            }
+        };
         let options = builder.options_mut();
         options.cache_size = 0;
         options.timeout = std::time::Duration::from_secs(5);

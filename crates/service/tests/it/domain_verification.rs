@@ -404,3 +404,130 @@ async fn the_operator_path_verifies_directly_and_clears_a_pending_claim() {
             .contains(&"ops.example".to_owned())
     );
 }
+
+/// A tiny authoritative DNS responder on a loopback UDP port (RFC 1035 §4.1 message layout) answering TXT
+/// queries from a table: name → (RCODE, records, each a list of character-strings).
+async fn dns_server(
+    table: Vec<(&'static str, u8, Vec<Vec<&'static str>>)>,
+) -> std::net::SocketAddr {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 1500];
+        loop {
+            let (n, peer) = socket.recv_from(&mut buf).await.unwrap();
+            let q = &buf[..n];
+            // QNAME: length-prefixed labels up to the zero byte, then QTYPE and QCLASS.
+            let mut i = 12;
+            let mut labels = Vec::new();
+            while q[i] != 0 {
+                let len = q[i] as usize;
+                labels.push(String::from_utf8_lossy(&q[i + 1..i + 1 + len]).to_ascii_lowercase());
+                i += 1 + len;
+            }
+            let question_end = i + 5;
+            let qtype = u16::from_be_bytes([q[i + 1], q[i + 2]]);
+            let name = labels.join(".");
+            let (rcode, records) = table.iter().find(|(n, _, _)| *n == name).map_or(
+                (3, Vec::new()),
+                |(_, rcode, records)| {
+                    (
+                        *rcode,
+                        if qtype == 16 {
+                            records.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    )
+                },
+            );
+            let mut r = Vec::new();
+            r.extend_from_slice(&q[..2]); // ID
+            r.extend_from_slice(&[0x81, 0x80 | rcode]); // QR, RD, RA, RCODE
+            r.extend_from_slice(&[0, 1]); // QDCOUNT
+            r.extend_from_slice(&u16::try_from(records.len()).unwrap().to_be_bytes()); // ANCOUNT
+            r.extend_from_slice(&[0, 0, 0, 0]); // NSCOUNT, ARCOUNT
+            r.extend_from_slice(&q[12..question_end]);
+            for strings in &records {
+                let rdata: Vec<u8> = strings
+                    .iter()
+                    .flat_map(|s| std::iter::once(u8::try_from(s.len()).unwrap()).chain(s.bytes()))
+                    .collect();
+                r.extend_from_slice(&[0xC0, 0x0C, 0, 16, 0, 1, 0, 0, 0, 60]); // name → question, TXT, IN, TTL 60
+                r.extend_from_slice(&u16::try_from(rdata.len()).unwrap().to_be_bytes());
+                r.extend_from_slice(&rdata);
+            }
+            socket.send_to(&r, peer).await.unwrap();
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn the_real_resolver_reads_txt_records_from_a_name_server() {
+    use gatehouse_service::domains::{DnsResolver as _, SystemResolver};
+
+    let server = dns_server(vec![
+        (
+            "_gatehouse-challenge.split.example",
+            0,
+            // One record split into two character-strings (as providers do past 255 bytes), and an SPF record.
+            vec![
+                vec!["gatehouse-domain-", "verification=abc"],
+                vec!["v=spf1 -all"],
+            ],
+        ),
+        ("_gatehouse-challenge.empty.example", 0, vec![]),
+        ("_gatehouse-challenge.broken.example", 2, vec![]),
+    ])
+    .await;
+    let resolver = SystemResolver::with_name_servers(&[server]);
+    // (name, Ok(records) or Err(text the error must hold))
+    let cases: &[(&str, Result<&[&str], &str>)] = &[
+        (
+            "_gatehouse-challenge.split.example",
+            Ok(&["gatehouse-domain-verification=abc", "v=spf1 -all"]),
+        ),
+        ("_gatehouse-challenge.empty.example", Ok(&[])),
+        ("_gatehouse-challenge.missing.example", Ok(&[])),
+        (
+            "_gatehouse-challenge.broken.example",
+            Err("the DNS lookup of the TXT record at _gatehouse-challenge.broken.example failed"),
+        ),
+    ];
+    for (name, want) in cases {
+        let got = resolver.txt(name).await;
+        match (want, got) {
+            (Ok(want), Ok(got)) => assert_eq!(got, want.to_vec(), "{name}"),
+            (Err(want), Err(e)) => assert!(e.to_string().contains(want), "{name}: {e}"),
+            (want, got) => panic!("{name}: want {want:?}, got {got:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_domain_is_verified_through_the_real_resolver() {
+    let (mut state, _token, _files) = demo_state("http://127.0.0.1:9").await;
+    let demo = ws(&state, "demo").await;
+    let c = domains::create_challenge(&state, &demo, "real.example")
+        .await
+        .unwrap();
+    // The table needs 'static strings: the test leaks the one record it publishes.
+    let value: &'static str = Box::leak(c.record_value().into_boxed_str());
+    let server = dns_server(vec![(
+        "_gatehouse-challenge.real.example",
+        0,
+        vec![vec![value]],
+    )])
+    .await;
+    state.dns = Arc::new(domains::SystemResolver::with_name_servers(&[server]));
+    domains::verify(&state, &demo, "real.example")
+        .await
+        .unwrap();
+    assert!(
+        model::verified_domains(&state, &demo.id)
+            .await
+            .unwrap()
+            .contains(&"real.example".to_owned())
+    );
+}
