@@ -707,6 +707,13 @@ pub fn saml_checks(
         }
         out.push(c);
     }
+    if let (Some(None), Err(e)) = (place, result) {
+        let mut c = check("Validation", Mark::Fail, e.to_string());
+        let (x, r) = saml_expected_received(e, ctx.idp);
+        c.expected = x;
+        c.received = r;
+        out.push(c);
+    }
     out
 }
 
@@ -898,38 +905,43 @@ pub const OIDC_STEPS: &[&str] = &[
 /// Records which OIDC steps returned; the first one not recorded is the one that failed.
 #[derive(Debug, Default)]
 pub struct Steps {
-    done: Vec<(usize, String)>,
+    done: Vec<(usize, Mark, String)>,
+    /// Expected and received values of the last library error seen.
+    values: (Option<String>, Option<String>),
 }
 
 impl Steps {
     /// Step `index` of [`OIDC_STEPS`] returned successfully; `detail` says what it found.
     pub fn pass(&mut self, index: usize, detail: impl Into<String>) {
-        self.done.push((index, detail.into()));
+        self.done.push((index, Mark::Pass, detail.into()));
     }
 
     /// Step `index` does not apply.
     pub fn skip(&mut self, index: usize, detail: impl Into<String>) {
-        self.done.push((index, format!("\u{0}{}", detail.into())));
+        self.done.push((index, Mark::NotApplicable, detail.into()));
     }
 
-    /// The check lines, with `error` at the first step that did not return.
+    /// Notes the expected and received values an OIDC error carries (for the failed line) and hands it back.
+    pub fn error(&mut self, e: gatehouse_oidc::Error) -> gatehouse_oidc::Error {
+        self.values = oidc_expected_received(&e);
+        e
+    }
+
+    /// The check lines, with `error` at the first step that did not return. `id_token_error_code` is the OIDC
+    /// error code when the failure may be the ID token's (its signature is checked before its claims).
     #[must_use]
     pub fn checks(&self, error: Option<&Failure>, id_token_error_code: Option<&str>) -> Vec<Check> {
         let mut out = Vec::new();
         let mut failed = false;
         for (i, name) in OIDC_STEPS.iter().enumerate() {
-            if let Some((_, d)) = self.done.iter().find(|(j, _)| *j == i) {
-                match d.strip_prefix('\u{0}') {
-                    Some(skipped) => out.push(check(name, Mark::NotApplicable, skipped)),
-                    None => out.push(check(name, Mark::Pass, d.clone())),
-                }
+            if let Some((_, mark, d)) = self.done.iter().find(|(j, _, _)| *j == i) {
+                out.push(check(name, *mark, d.clone()));
                 continue;
             }
             match error {
                 Some(f) if !failed => {
                     // The ID token is checked in one call: signature first, then the claims.
-                    let signature_error = id_token_error_code.is_some_and(is_signature_code);
-                    if i == 7 && id_token_error_code.is_some() && !signature_error {
+                    if i == 7 && id_token_error_code.is_some_and(|c| !is_signature_code(c)) {
                         out.push(check(
                             name,
                             Mark::Pass,
@@ -938,7 +950,10 @@ impl Steps {
                         continue;
                     }
                     failed = true;
-                    out.push(check(name, Mark::Fail, f.message.clone()));
+                    let mut c = check(name, Mark::Fail, f.message.clone());
+                    c.expected.clone_from(&self.values.0);
+                    c.received.clone_from(&self.values.1);
+                    out.push(c);
                 }
                 _ => out.push(check(
                     name,
@@ -948,6 +963,79 @@ impl Steps {
             }
         }
         out
+    }
+}
+
+fn oidc_expected_received(e: &gatehouse_oidc::Error) -> (Option<String>, Option<String>) {
+    use gatehouse_oidc::Error as E;
+    let unix = |t: i64| DateTime::from_timestamp(t, 0).map_or_else(|| t.to_string(), fmt_time);
+    match e {
+        E::IssuerMismatch {
+            expected, received, ..
+        }
+        | E::DiscoveryIssuerMismatch { expected, received }
+        | E::AzpMismatch { expected, received } => (Some(expected.clone()), Some(received.clone())),
+        E::AudienceMismatch { expected, received } => {
+            (Some(expected.clone()), Some(received.join(", ")))
+        }
+        E::UntrustedAudience { audience } => (None, Some(audience.clone())),
+        E::LoginExpired {
+            created_at,
+            now,
+            ttl_secs,
+        } => (
+            Some(format!("started at most {ttl_secs} s ago")),
+            Some(format!(
+                "started {}, clock {}",
+                fmt_time(*created_at),
+                fmt_time(*now)
+            )),
+        ),
+        E::Expired {
+            exp,
+            now,
+            leeway_secs,
+        } => (
+            Some(format!(
+                "before {} (with {leeway_secs} s leeway)",
+                unix(*exp)
+            )),
+            Some(format!("clock {}", unix(*now))),
+        ),
+        E::NotYetValid { nbf, now } => (
+            Some(format!("not before {}", unix(*nbf))),
+            Some(format!("clock {}", unix(*now))),
+        ),
+        E::IssuedInFuture { iat, now } => (
+            Some(format!("issued before {}", unix(*now))),
+            Some(format!("iat {}", unix(*iat))),
+        ),
+        E::IssuedTooLongAgo {
+            iat,
+            now,
+            max_age_secs,
+        } => (
+            Some(format!(
+                "issued at most {max_age_secs} s before {}",
+                unix(*now)
+            )),
+            Some(format!("iat {}", unix(*iat))),
+        ),
+        E::ResponseModeMismatch { expected, received } => {
+            (Some(format!("{expected:?}")), Some(format!("{received:?}")))
+        }
+        E::UnexpectedTokenType { received } => (Some("Bearer".into()), Some(received.clone())),
+        E::IdpError {
+            error, description, ..
+        } => (
+            None,
+            Some(match description {
+                Some(d) => format!("{error}: {d}"),
+                None => error.clone(),
+            }),
+        ),
+        E::HttpStatus { status, .. } => (Some("200".into()), Some(status.to_string())),
+        _ => (None, None),
     }
 }
 
@@ -1625,7 +1713,7 @@ pub async fn recheck(state: &AppState, ws: &Workspace, connection: &str) -> Resu
             at,
             request,
             replayed,
-            message: _,
+            message,
         } => {
             if conn.kind != Kind::Saml {
                 return Err(Error::Invalid(
@@ -1636,9 +1724,13 @@ pub async fn recheck(state: &AppState, ws: &Workspace, connection: &str) -> Resu
                 captured_at: at,
                 captured_code: code,
             };
-            Ok(Some(
-                recheck_saml(state, ws, &conn, run, &saml_response, at, request, replayed).await?,
-            ))
+            let mut report =
+                recheck_saml(state, ws, &conn, run, &saml_response, at, request, replayed).await?;
+            report.notes.insert(
+                0,
+                format!("At capture the sign-in was refused with: {message}"),
+            );
+            Ok(Some(report))
         }
     }
 }

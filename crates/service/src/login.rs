@@ -1184,21 +1184,23 @@ async fn oidc_verify(
     let oidc = model::oidc_connection(state, conn)?;
     let now = state.now();
     if pending.issuer() != &oidc.issuer {
-        return Err(gatehouse_oidc::Error::IssuerMismatch {
-            what: "pending login",
-            expected: oidc.issuer.as_str().to_owned(),
-            received: pending.issuer().as_str().to_owned(),
-        }
-        .into());
+        return Err(steps
+            .error(gatehouse_oidc::Error::IssuerMismatch {
+                what: "pending login",
+                expected: oidc.issuer.as_str().to_owned(),
+                received: pending.issuer().as_str().to_owned(),
+            })
+            .into());
     }
     steps.pass(2, format!("issuer {}", oidc.issuer.as_str()));
     if pending.is_expired(now, oidc.pending_login_ttl_secs) {
-        return Err(gatehouse_oidc::Error::LoginExpired {
-            created_at: pending.created_at(),
-            now,
-            ttl_secs: oidc.pending_login_ttl_secs,
-        }
-        .into());
+        return Err(steps
+            .error(gatehouse_oidc::Error::LoginExpired {
+                created_at: pending.created_at(),
+                now,
+                ttl_secs: oidc.pending_login_ttl_secs,
+            })
+            .into());
     }
     steps.pass(
         3,
@@ -1206,15 +1208,18 @@ async fn oidc_verify(
     );
     let md = metadata(state, &conn.name, &oidc).await?;
     steps.pass(4, format!("provider metadata of {}", md.issuer().as_str()));
-    let code = pending.accept_callback(cb, &md)?;
+    let code = pending
+        .accept_callback(cb, &md)
+        .map_err(|e| steps.error(e))?;
     steps.pass(5, "state matches; iss (RFC 9207) as expected; no error");
     let response = http(
         state,
-        gatehouse_oidc::token_request(&oidc, &md, &pending, &code, now)?,
+        gatehouse_oidc::token_request(&oidc, &md, &pending, &code, now)
+            .map_err(|e| steps.error(e))?,
         "token endpoint",
     )
     .await?;
-    let tokens = TokenResponse::parse(&response)?;
+    let tokens = TokenResponse::parse(&response).map_err(|e| steps.error(e))?;
     steps.pass(
         6,
         "the token endpoint returned an ID token and an access token",
@@ -1234,9 +1239,10 @@ async fn oidc_verify(
                 },
             ) => {
                 keys = refresh_jwks(state, &conn.name, &md).await?;
-                VerifiedIdToken::verify(tokens.id_token.clone(), &oidc, &keys, &checks, now)?
+                VerifiedIdToken::verify(tokens.id_token.clone(), &oidc, &keys, &checks, now)
+                    .map_err(|e| steps.error(e))?
             }
-            other => other?,
+            other => other.map_err(|e| steps.error(e))?,
         };
     steps.pass(
         7,
@@ -1259,7 +1265,9 @@ async fn oidc_verify(
         Some(_) => {
             let request = gatehouse_oidc::userinfo_request(&md, &tokens.access_token)?;
             let response = http(state, request, "userinfo endpoint").await?;
-            let merged = verified.merge_userinfo(&response, &oidc, &keys, now)?;
+            let merged = verified
+                .merge_userinfo(&response, &oidc, &keys, now)
+                .map_err(|e| steps.error(e))?;
             steps.pass(9, "UserInfo answered for the same subject; claims merged");
             merged
         }

@@ -582,3 +582,51 @@ async fn a_refused_oidc_login_keeps_only_the_error_and_says_so() {
         report.body
     );
 }
+
+#[tokio::test]
+async fn a_failing_oidc_test_marks_the_step_that_failed_with_expected_and_received() {
+    let s = start().await;
+    let mut b = admin(&s).await;
+    let csrf = b.csrf().await;
+    let to_idp = b
+        .post(
+            "/settings/sso/test",
+            &[("csrf".into(), csrf), ("name".into(), "demo-oidc".into())],
+        )
+        .await;
+    assert_eq!(to_idp.status, 303, "{}", to_idp.body);
+    let picker = b.get(&to_idp.location().unwrap()).await;
+    let back = b.submit(&picker, Some(("user", "1")), &[]).await;
+    // While the user was at the IdP, the admin changed the connection's issuer.
+    let conn = model::connection_by_name(&s.state, "demo-oidc")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut settings = conn.oidc_settings().unwrap();
+    let configured = settings.issuer.clone();
+    settings.issuer = "https://changed.okta.example".into();
+    model::update_connection_config(&s.state, &conn, &serde_json::to_string(&settings).unwrap())
+        .await
+        .unwrap();
+    let arrived = b.get(&back.location().unwrap()).await;
+    assert_eq!(arrived.status, 303, "{}", arrived.body);
+    let report = b.get(&arrived.location().unwrap()).await;
+    assert!(report.body.contains("✗ Failed"), "{}", report.body);
+    let m = marks(&report);
+    let want: Vec<&str> = ["pass", "pass", "fail"]
+        .into_iter()
+        .chain(["not-reached"; 8])
+        .collect();
+    assert_eq!(m, want, "{}", report.body);
+    let failed = row(&report, "Issuer of the pending login");
+    assert!(
+        failed.contains("https://changed.okta.example") && failed.contains(&configured),
+        "expected the configured issuer, received the one the login started with: {failed}"
+    );
+    assert!(
+        report.body.contains("oidc:issuer_mismatch"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("Not evaluated"));
+}
