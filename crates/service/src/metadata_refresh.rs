@@ -378,3 +378,101 @@ async fn refresh_one(state: &AppState, connection_id: &str, now: DateTime<Utc>) 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::collections::BTreeSet;
+
+    use super::reconcile;
+
+    fn idp(entity: &str, sso: &str, certs: &[&str]) -> gatehouse_saml::IdentityProvider {
+        let keys: String = certs
+            .iter()
+            .map(|pem| {
+                let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+                format!(
+                    "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}\
+                     </ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+                )
+            })
+            .collect();
+        let xml = format!(
+            "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" \
+             xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"{entity}\"><md:IDPSSODescriptor \
+             protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">{keys}<md:SingleSignOnService \
+             Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{sso}\"/>\
+             </md:IDPSSODescriptor></md:EntityDescriptor>"
+        );
+        crate::settings::saml_settings_from_metadata(xml.as_bytes(), chrono::Utc::now(), false)
+            .unwrap()
+            .idp
+    }
+
+    fn fps(idp: &gatehouse_saml::IdentityProvider) -> BTreeSet<String> {
+        idp.certificates
+            .keys()
+            .iter()
+            .map(|k| k.fingerprint_hex())
+            .collect()
+    }
+
+    /// Every combination of pinned and published subsets of four certificates, with and without a new entity ID
+    /// and SSO URL, against the policy written as set algebra: with the same entity ID and at least one pinned
+    /// certificate still published, the pinned set becomes exactly the published one; otherwise nothing changes.
+    #[test]
+    fn reconcile_follows_the_policy_for_every_combination() {
+        let pems: Vec<String> = (0..4)
+            .map(|i| {
+                crate::crypto::generate_rsa_cert(&format!("k{i}"))
+                    .unwrap()
+                    .cert_pem
+            })
+            .collect();
+        let subset = |mask: usize| -> Vec<&str> {
+            (0..4)
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| pems[i].as_str())
+                .collect()
+        };
+        let (e1, e2) = ("https://idp.example/e1", "https://idp.example/e2");
+        let (s1, s2) = ("https://idp.example/sso", "https://idp.example/sso2");
+        for stored_mask in 1..16 {
+            let stored = idp(e1, s1, &subset(stored_mask));
+            for published_mask in 1..16 {
+                for (entity, sso) in [(e1, s1), (e1, s2), (e2, s1), (e2, s2)] {
+                    let published = idp(entity, sso, &subset(published_mask));
+                    let r = reconcile(&stored, &published);
+                    let (p, o) = (fps(&stored), fps(&published));
+                    let case = format!("{stored_mask:04b} {published_mask:04b} {entity} {sso}");
+                    let safe = entity == e1 && p.intersection(&o).next().is_some();
+                    assert_eq!(r.idp.entity_id, e1, "{case}");
+                    if safe {
+                        assert_eq!(fps(&r.idp), o, "{case}");
+                        assert_eq!(r.idp.sso_url, sso, "{case}");
+                        assert!(r.held.is_empty(), "{case}");
+                        assert_eq!(r.applied.is_empty(), p == o && sso == s1, "{case}");
+                        let added = o.difference(&p).count();
+                        let removed = p.difference(&o).count();
+                        assert_eq!(
+                            r.applied.len(),
+                            added + removed + usize::from(sso != s1),
+                            "{case}"
+                        );
+                    } else {
+                        assert_eq!(fps(&r.idp), p, "{case}");
+                        assert_eq!(r.idp.sso_url, s1, "{case}");
+                        assert!(r.applied.is_empty(), "{case}");
+                        assert_eq!(r.held.len(), 1, "{case}");
+                        assert!(r.summary().starts_with("not applied: "), "{case}");
+                    }
+                    assert!(
+                        !r.idp.certificates.is_empty(),
+                        "{case}: never left without a key"
+                    );
+                }
+            }
+        }
+    }
+}
