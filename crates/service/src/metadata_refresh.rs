@@ -21,6 +21,10 @@
 //! - **A failure** (fetch, HTTP status, unparseable or expired metadata) is recorded in `last_error` and the
 //!   stored configuration is left exactly as it was; the source is retried after [`RETRY_SECS`].
 //!
+//! The metadata stays the source of certificates while the source is recorded: a certificate an admin removes by
+//! hand while the metadata still publishes it comes back on the next refresh. To pin by hand, stop the refetch
+//! ([`forget_source`]).
+//!
 //! Every applied change and every new report is written to `last_change`/`last_change_at` and audited
 //! (`metadata-updated`, `metadata-change-held`; a new failure as `metadata-refresh-failed`). The write of the
 //! connection's settings is a compare-and-swap on the settings read, so an admin's edit made during a fetch is
