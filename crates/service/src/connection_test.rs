@@ -1367,7 +1367,7 @@ pub async fn store_report(
     let sealed = state.key.seal(&report_purpose(id), &json)?;
     let n = sqlx::query(
         "UPDATE connection_tests SET sealed_report = $1 WHERE id = $2 AND workspace_id = $3 AND connection = $4 \
-         AND expires_at > $5",
+         AND expires_at > $5 AND sealed_report IS NULL",
     )
     .bind(sealed)
     .bind(id)
@@ -1377,6 +1377,9 @@ pub async fn store_report(
     .execute(&state.pool)
     .await?
     .rows_affected();
+    if n != 1 {
+        return Ok(false);
+    }
     let outcome = if report.passed() { "passed" } else { "failed" };
     let reason = match (&report.run, &report.failure) {
         (Run::Test, Some(f)) => format!("test {outcome}: {}", f.code),
@@ -1392,7 +1395,7 @@ pub async fn store_report(
         &reason,
     )
     .await;
-    Ok(n == 1)
+    Ok(true)
 }
 
 /// What a report page shows.

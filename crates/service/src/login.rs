@@ -309,13 +309,12 @@ async fn start_saml(
     let settings = conn.saml_settings()?;
     let sp = model::saml_sp(state, conn, &settings)?;
     let now = state.now();
-    let request = gatehouse_saml::authn_request(
-        &sp,
-        &settings.idp,
-        &conn.name,
-        now,
-        &RequestOptions::default(),
-    )?;
+    let options = RequestOptions {
+        // A test run's ID travels as RelayState too (see saml_acs_inner).
+        relay_state: connection_test::test_id(purpose).map(|_| purpose.to_owned()),
+        ..RequestOptions::default()
+    };
+    let request = gatehouse_saml::authn_request(&sp, &settings.idp, &conn.name, now, &options)?;
     let pending = request.pending();
     sqlx::query("INSERT INTO saml_requests (id, connection, return_to, issued_at, expires_at, purpose) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&pending.id)
@@ -673,12 +672,34 @@ async fn saml_acs_inner(
     let sp = model::saml_sp_with(state, conn, false)?;
     let now = state.now();
     let xml = gatehouse_saml::decode_form_value(posted)?;
+    // A test run also sends its ID as RelayState: an IdP that answers without InResponseTo (as if IdP-initiated)
+    // still lands in the report, never in a sign-in.
+    let relay_test = form
+        .get("RelayState")
+        .and_then(|r| connection_test::test_id(r))
+        .map(str::to_owned);
     let checked = match gatehouse_saml::check_response(&sp, &settings.idp, &xml, now) {
         Ok(c) => c,
         Err(e) => {
             // Was it the answer to a test run? Its request is found by the response's InResponseTo, read unverified:
             // that only decides where the report goes (the run's admin), never who signs in.
-            if let Some(id) = connection_test::peek_in_response_to(&xml) {
+            let irt = connection_test::peek_in_response_to(&xml);
+            if irt.is_none()
+                && let Some(test) = &relay_test
+            {
+                let sctx = connection_test::SamlContext {
+                    sp: &sp,
+                    idp: &settings.idp,
+                    now,
+                    replay_note: "",
+                    solicited: None,
+                };
+                let mut report =
+                    connection_test::saml_report(conn, connection_test::Run::Test, Err(&e), &sctx);
+                report.notes.push(UNSOLICITED_TEST_NOTE.to_owned());
+                return Ok(test_done(state, conn, test, &report).await?);
+            }
+            if let Some(id) = irt {
                 let row = sqlx::query(
                     "DELETE FROM saml_requests WHERE id = $1 AND connection = $2 AND purpose LIKE 'test:%' RETURNING purpose",
                 )
@@ -757,7 +778,12 @@ async fn saml_acs_inner(
         .rows_affected()
             == 1
     };
-    if let Some(test) = purpose.as_deref().and_then(connection_test::test_id) {
+    let test = purpose
+        .as_deref()
+        .and_then(connection_test::test_id)
+        .map(str::to_owned)
+        .or(if solicited { None } else { relay_test });
+    if let Some(test) = test {
         // A test run: the request is consumed and the assertion recorded whatever the outcome, so this response
         // can never sign anyone in; then the report, and nothing else.
         let result = checked.finish(&conn.name, pending, fresh, now);
@@ -767,10 +793,13 @@ async fn saml_acs_inner(
             idp: &settings.idp,
             now,
             replay_note: "new; now recorded in the replay cache, so this response can never sign anyone in",
-            solicited: Some(true),
+            solicited: Some(solicited),
         };
         let mut report =
             connection_test::saml_report(conn, connection_test::Run::Test, result.as_ref(), &sctx);
+        if !solicited {
+            report.notes.push(UNSOLICITED_TEST_NOTE.to_owned());
+        }
         if let Ok(a) = &result {
             let claims = connection_test::saml_claims(conn, a);
             report.jit = Some(
@@ -784,7 +813,7 @@ async fn saml_acs_inner(
                 .await?,
             );
         }
-        return Ok(test_done(state, conn, test, &report).await?);
+        return Ok(test_done(state, conn, &test, &report).await?);
     }
     attempt.consumed.clone_from(&pending);
     let assertion = match checked.finish(&conn.name, pending, fresh, now) {
@@ -814,6 +843,9 @@ async fn saml_acs_inner(
     )
     .await
 }
+
+/// Said on a test report whose response named no request.
+const UNSOLICITED_TEST_NOTE: &str = "The IdP answered without InResponseTo, as if the sign-in had started at the IdP;      the RelayState named this test run, so the response was reported here instead of signing anyone in. A real      SP-initiated sign-in needs the IdP to answer the request (Okta does).";
 
 /// The claim mapping of SAML connections: Okta's attribute statements, groups from `groups`.
 pub(crate) fn saml_mapping() -> Mapping {

@@ -630,3 +630,62 @@ async fn a_failing_oidc_test_marks_the_step_that_failed_with_expected_and_receiv
     );
     assert!(report.body.contains("Not evaluated"));
 }
+
+#[tokio::test]
+async fn an_idp_that_drops_in_response_to_still_lands_in_the_report_not_a_sign_in() {
+    let s = start().await;
+    let mut b = admin(&s).await;
+    let before = footprint(&s.state).await;
+    let session = b.cookies.get("gh_session").cloned();
+    for allow_unsolicited in [true, false] {
+        if !allow_unsolicited {
+            let conn = model::connection_by_name(&s.state, "demo-saml")
+                .await
+                .unwrap()
+                .unwrap();
+            let mut settings = conn.saml_settings().unwrap();
+            settings.idp.policy.allow_unsolicited = false;
+            model::update_connection_config(
+                &s.state,
+                &conn,
+                &serde_json::to_string(&settings).unwrap(),
+            )
+            .await
+            .unwrap();
+        }
+        let csrf = b.csrf().await;
+        let to_idp = b
+            .post(
+                "/settings/sso/test",
+                &[("csrf".into(), csrf), ("name".into(), "demo-saml".into())],
+            )
+            .await;
+        let picker = b.get(&to_idp.location().unwrap()).await;
+        // The IdP answers as if the sign-in had started there, echoing only the RelayState.
+        let form = b
+            .submit(&picker, Some(("user", "1")), &[("request_id", "")])
+            .await;
+        assert!(
+            form.body.contains("test:"),
+            "RelayState carries the run: {}",
+            form.body
+        );
+        let arrived = b.submit(&form, None, &[]).await;
+        assert_eq!(arrived.status, 303, "{}", arrived.body);
+        let report = b.get(&arrived.location().unwrap()).await;
+        assert!(
+            report.body.contains("answered without InResponseTo"),
+            "{}",
+            report.body
+        );
+        if allow_unsolicited {
+            assert!(report.body.contains("✓ Passed"), "{}", report.body);
+            assert!(row(&report, "InResponseTo (outstanding request)").starts_with("na"));
+        } else {
+            assert!(report.body.contains("✗ Failed"), "{}", report.body);
+            assert!(row(&report, "SP- or IdP-initiated").starts_with("fail"));
+        }
+    }
+    assert_eq!(footprint(&s.state).await, before);
+    assert_eq!(b.cookies.get("gh_session").cloned(), session);
+}
