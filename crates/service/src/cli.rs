@@ -47,6 +47,11 @@ pub struct Cli {
     /// Mount the demo IdP under /_demo-idp/ and seed workspace `demo`.
     #[arg(long)]
     pub demo: bool,
+    /// Let the service call identity providers (OIDC discovery, JWKS, token, userinfo; SAML metadata URLs) on
+    /// private, loopback and link-local addresses: for an IdP on the internal network. Off by default unless the
+    /// public URL itself is on loopback (a local trial), because admins and IdP discovery documents choose these URLs.
+    #[arg(long, global = true)]
+    pub allow_private_idp_addresses: bool,
     /// Admin command (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -187,6 +192,7 @@ impl Cli {
             config.auth_url = auth.trim_end_matches('/').to_owned();
         }
         config.tenant.clone_from(&self.tenant);
+        config.allow_private_idp_addresses |= self.allow_private_idp_addresses;
         config
             .entity_id_template
             .clone_from(&self.entity_id_template);

@@ -502,9 +502,10 @@ pub fn saml_response(
     .map_err(|e| Error::Internal(format!("demo IdP signing: {e}")))
 }
 
-/// The auto-submitting HTML form that posts a SAML response to the ACS.
+/// The auto-submitting HTML form that posts a SAML response to the ACS; its one inline script carries `nonce`
+/// (serve it with [`crate::post_binding_csp`]).
 #[must_use]
-pub fn post_form(acs: &str, saml_response_b64: &str, relay_state: &str) -> String {
+pub fn post_form(acs: &str, saml_response_b64: &str, relay_state: &str, nonce: &str) -> String {
     let relay = if relay_state.is_empty() {
         String::new()
     } else {
@@ -514,12 +515,30 @@ pub fn post_form(acs: &str, saml_response_b64: &str, relay_state: &str) -> Strin
         )
     };
     format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Signing in…</title></head><body onload=\"document.forms[0].submit()\">\
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Signing in…</title></head><body>\
          <form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\">{relay}\
-         <noscript><button type=\"submit\">Continue</button></noscript></form></body></html>",
+         <noscript><button type=\"submit\">Continue</button></noscript></form>\
+         <script nonce=\"{}\">document.forms[0].submit();</script></body></html>",
         esc(acs),
-        esc(saml_response_b64)
+        esc(saml_response_b64),
+        esc(nonce)
     )
+}
+
+/// An HTML page with an inline auto-submit script, served under its own nonce-based Content-Security-Policy.
+pub fn auto_post(html: impl FnOnce(&str) -> String) -> Response {
+    let Ok(nonce) = crate::crypto::random_token(16) else {
+        return bad("no randomness");
+    };
+    let csp = crate::post_binding_csp(&nonce);
+    match axum::http::HeaderValue::from_str(&csp) {
+        Ok(v) => (
+            [(axum::http::header::CONTENT_SECURITY_POLICY, v)],
+            Html(html(&nonce)),
+        )
+            .into_response(),
+        Err(_) => bad("bad nonce"),
+    }
 }
 
 async fn saml_respond(State(state): State<AppState>, body: Bytes) -> Response {
@@ -542,12 +561,14 @@ async fn saml_respond(State(state): State<AppState>, body: Bytes) -> Response {
         .filter(|r| !r.is_empty())
         .map(String::as_str);
     match saml_response(idp, &app, user, irt, state.now()) {
-        Ok(xml) => Html(post_form(
-            &app.acs_url,
-            &STANDARD.encode(xml),
-            p.get("relay_state").map_or("", String::as_str),
-        ))
-        .into_response(),
+        Ok(xml) => auto_post(|nonce| {
+            post_form(
+                &app.acs_url,
+                &STANDARD.encode(xml),
+                p.get("relay_state").map_or("", String::as_str),
+                nonce,
+            )
+        }),
         Err(e) => crate::web::error_page(&e),
     }
 }

@@ -31,6 +31,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo_idp;
 pub mod domains;
+pub mod egress;
 mod error;
 pub mod jit_store;
 pub mod login;
@@ -65,6 +66,9 @@ pub struct Config {
     pub tenant: String,
     /// Session lifetime in seconds.
     pub session_ttl_secs: i64,
+    /// Outgoing calls to IdPs may reach private, loopback and link-local addresses ([`egress`]). [`Config::new`]
+    /// allows them only when the public URL itself is on loopback (a local trial or the demo).
+    pub allow_private_idp_addresses: bool,
 }
 
 impl Config {
@@ -72,7 +76,14 @@ impl Config {
     #[must_use]
     pub fn new(public_url: &str) -> Self {
         let url = public_url.trim_end_matches('/').to_owned();
+        let loopback = url::Url::parse(&url).is_ok_and(|u| match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        });
         Self {
+            allow_private_idp_addresses: loopback,
             auth_url: url.clone(),
             public_url: url,
             entity_id_template: "urn:auth0:{tenant}:{connection}".to_owned(),
@@ -103,7 +114,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Encrypts secrets at rest.
     pub key: Arc<crypto::MasterKey>,
-    /// Outgoing HTTP (OIDC discovery, JWKS, token, userinfo): no redirects, 10 s timeout.
+    /// Outgoing HTTP (OIDC discovery, JWKS, token, userinfo, SAML metadata): no redirects, 10 s timeout, public
+    /// addresses only unless the configuration allows private ones ([`egress`]).
     pub http: reqwest::Client,
     pub(crate) oidc_cache: Arc<Mutex<OidcCache>>,
     pub(crate) login_cache: Arc<Mutex<model::LoginCache>>,
@@ -140,10 +152,7 @@ impl AppState {
 
     /// From an open pool and key.
     pub fn with_parts(config: Config, pool: AnyPool, key: crypto::MasterKey) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
+        let http = egress::client(config.allow_private_idp_addresses)
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Self {
             dialect: db::Dialect::of(&pool),
@@ -203,6 +212,7 @@ pub fn router(state: AppState) -> Router {
         .merge(login::routes())
         .merge(settings::routes())
         .merge(recovery::routes())
+        .route("/static/gatehouse.js", axum::routing::get(web::script))
         .nest("/backend/scim/v2", scim::routes());
     if state.demo.is_some() {
         app = app
@@ -215,7 +225,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Headers on every response: no framing (clickjacking on settings forms), no MIME sniffing, no Referer (login
-/// URLs carry codes and states), no caching of pages that show tokens or personal data.
+/// URLs carry codes and states), no caching of pages that show tokens or personal data, and scripts only from the
+/// service itself. A response that brings its own Content-Security-Policy (an auto-submitting POST-binding page
+/// with a nonce) keeps it.
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     let h = response.headers_mut();
@@ -228,14 +240,29 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
-    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        );
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The Content-Security-Policy of every page without its own: scripts only from the service (no inline script),
+/// never framed, no `<base>`, no plugins.
+pub const DEFAULT_CSP: &str =
+    "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The Content-Security-Policy of an auto-submitting POST-binding page whose one inline script carries `nonce`.
+#[must_use]
+pub fn post_binding_csp(nonce: &str) -> String {
+    format!(
+        "script-src 'nonce-{nonce}'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
 }
 
 /// Spawns the periodic sweep of expired rows (every minute).

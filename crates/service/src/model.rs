@@ -366,7 +366,8 @@ fn secret_purpose(kind: Kind, name: &str) -> String {
     }
 }
 
-fn check_connection_name(name: &str) -> Result<()> {
+/// A connection name appears in URLs (ACS, entity ID, `/pem`): 1–64 ASCII letters, digits, `-` or `_`.
+pub fn check_connection_name(name: &str) -> Result<()> {
     if name.is_empty()
         || name.len() > 64
         || !name

@@ -43,17 +43,73 @@ input,textarea,select,button{max-width:100%;font:inherit}button{white-space:nowr
 textarea{width:100%}\
 label{display:inline-block;max-width:100%}\
 img,svg{max-width:100%;height:auto}\
-.hint{background:#fff6d6;border-left:4px solid #e0b000;padding:.5rem 1rem}button{margin:.2rem 0}";
+.hint{background:#fff6d6;border-left:4px solid #e0b000;padding:.5rem 1rem}button{margin:.2rem 0}\
+.warn{background:#fde8e8;border-left:4px solid #c62828;padding:.5rem 1rem}\
+.ok{color:#1b5e20}.bad{color:#b71c1c}.copy-btn{font-size:.85em;padding:0 .4rem}\
+ol.steps>li{margin-bottom:1rem}nav a{margin-right:.8rem}";
 
-/// A full page.
+/// A full page. Its one script ([`SCRIPT`], served from `/static/gatehouse.js`) only adds conveniences — copy
+/// buttons, reading an uploaded metadata file into its text box — so every page works without JavaScript.
 pub fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Gatehouse</title>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLESHEET}</style></head>\
-         <body><h1>{}</h1>{body}</body></html>",
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLESHEET}</style>\
+         <script src=\"/static/gatehouse.js\" defer></script></head>\
+         <body><main><h1>{}</h1>{body}</main></body></html>",
         esc(title),
         esc(title)
     ))
+}
+
+/// The script of every page (`/static/gatehouse.js`): shows the copy buttons (hidden without JavaScript, where a
+/// click on a value selects all of it instead) and copies their value; reads a chosen metadata file into the
+/// `metadata` text box. No framework, no inline script: the pages' Content-Security-Policy allows scripts from the
+/// service only.
+pub const SCRIPT: &str = r#"document.querySelectorAll("button[data-copy]").forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener("click", function () {
+    var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); };
+    var fallback = function () {
+      var t = document.createElement("textarea"); t.value = b.dataset.copy; document.body.appendChild(t);
+      t.select(); try { document.execCommand("copy"); done(); } finally { t.remove(); }
+    };
+    if (navigator.clipboard) { navigator.clipboard.writeText(b.dataset.copy).then(done, fallback); } else { fallback(); }
+  });
+});
+document.querySelectorAll("input[type=file][data-into]").forEach(function (f) {
+  f.hidden = false;
+  f.addEventListener("change", function () {
+    var file = f.files && f.files[0]; if (!file) { return; }
+    file.text().then(function (text) { document.getElementsByName(f.dataset.into)[0].value = text; });
+  });
+});
+"#;
+
+/// A value to paste into the IdP: selected whole by one click, with a copy button when JavaScript runs.
+#[must_use]
+pub fn copyable(value: &str) -> String {
+    format!(
+        "<code class=\"copy\">{0}</code> <button type=\"button\" class=\"copy-btn\" data-copy=\"{0}\" hidden>Copy</button>",
+        esc(value)
+    )
+}
+
+/// Serves [`SCRIPT`].
+pub async fn script() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        SCRIPT,
+    )
+        .into_response()
 }
 
 /// The value of cookie `name`.
@@ -166,6 +222,11 @@ pub async fn create_session(
     .bind(now + state.config.session_ttl_secs)
     .execute(&state.pool)
     .await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&state.pool)
+        .await?;
     Ok(set_cookie(
         state,
         SESSION_COOKIE,
@@ -206,6 +267,11 @@ pub async fn create_session_audited(
     .bind(now + state.config.session_ttl_secs)
     .execute(&mut *tx)
     .await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO audit_log (id, at, workspace_id, connection, outcome, reason) VALUES ($1, $2, $3, $4, 'signed-in', $5)")
         .bind(crate::db::new_id()?)
         .bind(now)
@@ -267,17 +333,19 @@ pub async fn delete_session(state: &AppState, session: &Session) -> Result<()> {
     Ok(())
 }
 
-/// Writes an audit row. `reason` must hold no secrets (error codes and display texts of the libraries do not).
+/// Writes an audit row and returns its id (the reference a refusal page shows); `None` if the write failed (logged).
+/// `reason` must hold no secrets (error codes and display texts of the libraries do not).
 pub async fn audit(
     state: &AppState,
     workspace_id: Option<&str>,
     connection: Option<&str>,
     outcome: &str,
     reason: &str,
-) {
+) -> Option<String> {
     let result = async {
+        let id = crate::db::new_id()?;
         sqlx::query("INSERT INTO audit_log (id, at, workspace_id, connection, outcome, reason) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(crate::db::new_id()?)
+            .bind(&id)
             .bind(state.now().timestamp())
             .bind(workspace_id.map(str::to_owned))
             .bind(connection.map(str::to_owned))
@@ -285,12 +353,9 @@ pub async fn audit(
             .bind(reason.chars().take(1000).collect::<String>())
             .execute(&state.pool)
             .await?;
-        Ok::<_, Error>(())
+        Ok::<_, Error>(id)
     }
     .await;
-    if let Err(error) = result {
-        tracing::error!(%error, "audit write failed");
-    }
     tracing::info!(
         workspace = workspace_id,
         connection,
@@ -298,6 +363,9 @@ pub async fn audit(
         reason,
         "audit"
     );
+    result
+        .map_err(|error| tracing::error!(%error, "audit write failed"))
+        .ok()
 }
 
 /// A refused login: the page the user sees, with what to tell the admin.
@@ -306,13 +374,15 @@ pub struct Refusal {
     /// HTTP status.
     pub status: StatusCode,
     /// Headline.
-    pub title: String,
+    pub title: &'static str,
     /// What happened, for the user.
     pub message: String,
     /// The library's admin hint.
     pub admin_hint: Option<String>,
     /// A short machine-readable code (error code or JIT rule), also the audit reason's prefix.
     pub code: String,
+    /// The audit row's id, shown as the reference an admin looks up (set by [`Refusal::respond`]).
+    pub reference: Option<String>,
 }
 
 impl Refusal {
@@ -320,16 +390,17 @@ impl Refusal {
     #[must_use]
     pub fn new(
         code: impl Into<String>,
-        title: &str,
+        title: &'static str,
         message: impl Into<String>,
         hint: Option<String>,
     ) -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
-            title: title.to_owned(),
+            title,
             message: message.into(),
             admin_hint: hint,
             code: code.into(),
+            reference: None,
         }
     }
 
@@ -370,39 +441,59 @@ impl Refusal {
             .status(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// Writes the audit row and renders the page.
+    /// Writes the audit row (code, message and hint: what an admin needs) and renders the page with its reference.
     pub async fn respond(
-        self,
+        mut self,
         state: &AppState,
         workspace_id: Option<&str>,
         connection: Option<&str>,
     ) -> Response {
-        audit(
+        let hint = self
+            .admin_hint
+            .as_deref()
+            .map_or_else(String::new, |h| format!(" | admin hint: {h}"));
+        self.reference = audit(
             state,
             workspace_id,
             connection,
             "refused",
-            &format!("{}: {}", self.code, self.message),
+            &format!("{}: {}{hint}", self.code, self.message),
         )
         .await;
         self.into_response()
     }
 }
 
+/// The end user's page: what happened in one line and what to do; the administrator's part (the hint, the code and
+/// the reference that finds the whole record on the admin's audit page) set apart below it.
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let hint = self.admin_hint.as_deref().map_or_else(String::new, |h| {
+        let what_to_do = if self.admin_hint.is_some() {
+            "Your organization's single sign-on needs a change before you can sign in this way. Send your \
+             administrator the code and reference below."
+        } else {
+            "Start the sign-in again. If it fails again, send your administrator the code and reference below."
+        };
+        let reference = self.reference.as_deref().map_or_else(String::new, |r| {
             format!(
-                "<div class=\"hint\"><p><strong>For your administrator:</strong> {}</p></div>",
-                esc(h)
+                " · Reference: <code>{0}</code> (admins: <a href=\"/settings/audit?ref={0}\">details in the audit log</a>)",
+                esc(r)
             )
         });
+        let admin = match self.admin_hint.as_deref() {
+            Some(h) => format!(
+                "<div class=\"hint\"><p><strong>For your administrator:</strong> {}</p></div>",
+                esc(h)
+            ),
+            None => String::new(),
+        };
         let body = format!(
-            "<p>{}</p>{hint}<p><small>Code: <code>{}</code></small></p><p><a href=\"/login\">Back to sign-in</a></p>",
+            "<p>{}</p><p>{what_to_do}</p>{admin}<p><small>Code: <code>{}</code>{reference}</small></p>\
+             <p><a href=\"/login\">Back to sign-in</a></p>",
             esc(&self.message),
             esc(&self.code)
         );
-        (self.status, page(&self.title, &body)).into_response()
+        (self.status, page(self.title, &body)).into_response()
     }
 }
 

@@ -359,24 +359,47 @@ async fn connections_added_in_settings_sign_people_in() {
             b.click_link("SSO connections").await?;
             b.wait_text("Add a SAML connection").await?;
 
-            // SAML, from the demo IdP's metadata URL, IdP-initiated allowed.
-            let saml = "form[action='/settings/sso/saml']";
-            b.fill(&format!("{saml} input[name=name]"), "e2e-saml")
+            // SAML through the wizard: the name first, then the values for Okta (the copy buttons appear: the
+            // page's script runs under its Content-Security-Policy), then the demo IdP's metadata URL and the
+            // certificate to expect, IdP-initiated allowed.
+            b.click_link("Add a SAML connection").await?;
+            b.fill("input[name=name]", "e2e-saml").await?;
+            b.click_button("Next").await?;
+            let page = b.wait_text("Step 2 of 2").await?;
+            let acs = format!("{}/login/callback?connection=e2e-saml", b.base);
+            let entity = "urn:auth0:gatehouse:e2e-saml";
+            assert!(page.contains(&acs) && page.contains(entity), "{page}");
+            let copy = b
+                .client
+                .find(fantoccini::Locator::Css(&format!(
+                    "button[data-copy='{entity}']"
+                )))
                 .await?;
+            assert!(
+                copy.is_displayed().await?,
+                "the copy button is shown when JavaScript runs"
+            );
+            let saml = "form[action='/settings/sso/saml']";
             b.fill(
                 &format!("{saml} input[name=metadata_url]"),
                 &format!("{}/_demo-idp/saml/metadata", b.base),
             )
             .await?;
+            let idp = b.state.demo.clone().ok_or_else(|| fail("no demo IdP"))?;
+            b.fill(
+                &format!("{saml} textarea[name=expected_certificate]"),
+                &idp.saml_cert_pem,
+            )
+            .await?;
             b.click_css(&format!("{saml} input[name=allow_unsolicited]"))
                 .await?;
-            b.submit_css(&format!("{saml} button")).await?;
-            let page = b.wait_text("e2e-saml").await?;
-            let acs = format!("{}/login/callback?connection=e2e-saml", b.base);
-            let entity = "urn:auth0:gatehouse:e2e-saml";
+            b.click_button("Check and save").await?;
+            let page = b.wait_text("e2e-saml (SAML)").await?;
             assert!(page.contains(&acs) && page.contains(entity), "{page}");
 
-            // OIDC, by issuer (discovery at the demo IdP).
+            // OIDC through its wizard, by issuer (discovery at the demo IdP, checked on save).
+            b.click_link("Add an OIDC connection").await?;
+            b.wait_text("Sign-in redirect URIs").await?;
             let oidc = "form[action='/settings/sso/oidc']";
             b.fill(&format!("{oidc} input[name=name]"), "e2e-oidc")
                 .await?;
@@ -392,13 +415,12 @@ async fn connections_added_in_settings_sign_people_in() {
                 "e2e-secret-0123456789",
             )
             .await?;
-            b.submit_css(&format!("{oidc} button")).await?;
+            b.click_button("Check and save").await?;
             let page = b.wait_text("e2e-client").await?;
             assert!(page.contains("e2e-oidc"), "{page}");
             b.shot("connections").await;
 
             // The IdP side, as an admin would enter the values shown on the page into Okta.
-            let idp = b.state.demo.clone().ok_or_else(|| fail("no demo IdP"))?;
             idp.saml_apps.lock().unwrap().insert(
                 "e2e-saml".into(),
                 SamlApp {
@@ -475,6 +497,10 @@ async fn settings_pages_fit_a_phone_screen() {
             "/settings/sso",
             "/settings/members",
             "/settings/audit",
+            "/settings/scim",
+            "/settings/domains",
+            "/settings/sso/new/oidc",
+            "/settings/sso/new/saml?name=acme-okta",
             "/",
             "/login",
         ] {

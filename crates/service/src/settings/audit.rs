@@ -55,6 +55,8 @@ pub(super) async fn audit_page(
         let q = form(query.unwrap_or_default().as_bytes());
         let get = |k: &str| q.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
         let (connection, outcome, from, to) = (get("connection"), get("outcome"), get("from"), get("to"));
+        // `ref`: the one record a refusal page named (its reference), still scoped to this workspace.
+        let reference = get("ref");
         let page_no: i64 = get("page").parse().unwrap_or(0).clamp(0, 1_000_000);
         let mut problems = Vec::new();
         let from_at = if from.is_empty() {
@@ -79,7 +81,7 @@ pub(super) async fn audit_page(
         let rows = sqlx::query(
             "SELECT at, connection, outcome, reason FROM audit_log WHERE workspace_id = $1 \
              AND ($2 = '' OR connection = $2) AND ($3 = '' OR outcome = $3) AND at >= $4 AND at < $5 \
-             ORDER BY at DESC, id DESC LIMIT $6 OFFSET $7",
+             AND ($8 = '' OR id = $8) ORDER BY at DESC, id DESC LIMIT $6 OFFSET $7",
         )
         .bind(&ws.id)
         .bind(&connection)
@@ -88,6 +90,7 @@ pub(super) async fn audit_page(
         .bind(to_at)
         .bind(AUDIT_PAGE_SIZE + 1)
         .bind(page_no.saturating_mul(AUDIT_PAGE_SIZE))
+        .bind(&reference)
         .fetch_all(&state.pool)
         .await?;
         let distinct = |col: &'static str| {
@@ -131,6 +134,35 @@ pub(super) async fn audit_page(
         for p in &problems {
             body.push_str(&format!("<p class=\"hint\">{}</p>", esc(p)));
         }
+        if !reference.is_empty() {
+            body.push_str(&format!(
+                "<p>Showing record <code>{}</code> only. <a href=\"/settings/audit\">Show all</a></p>",
+                esc(&reference)
+            ));
+            // The admin's view of a refusal: the message with what was expected and what arrived, then the hint.
+            if let Some(r) = rows.first() {
+                let reason: String = r.try_get("reason")?;
+                let conn: Option<String> = r.try_get("connection")?;
+                let (detail, hint) = reason
+                    .split_once(" | admin hint: ")
+                    .map_or((reason.as_str(), None), |(d, h)| (d, Some(h)));
+                body.push_str(&format!("<p><strong>What happened:</strong> {}</p>", esc(&redact(detail))));
+                if let Some(h) = hint {
+                    body.push_str(&format!(
+                        "<div class=\"hint\"><p><strong>What to change:</strong> {}</p></div>",
+                        esc(&redact(h))
+                    ));
+                }
+                if let Some(c) = conn.filter(|c| !c.is_empty() && c != "-") {
+                    body.push_str(&format!(
+                        "<p><a href=\"/settings/sso#conn-{0}\">Open the settings of {0}</a></p>",
+                        esc(&c)
+                    ));
+                }
+            } else {
+                body.push_str("<p>No such record in this workspace.</p>");
+            }
+        }
         body.push_str("<table><tr><th>Time</th><th>Connection</th><th>Outcome</th><th>Details</th></tr>");
         let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > AUDIT_PAGE_SIZE;
         for r in rows.iter().take(usize::try_from(AUDIT_PAGE_SIZE).unwrap_or(50)) {
@@ -156,6 +188,7 @@ pub(super) async fn audit_page(
                 .append_pair("outcome", &outcome)
                 .append_pair("from", &from)
                 .append_pair("to", &to)
+                .append_pair("ref", &reference)
                 .append_pair("page", &n.to_string())
                 .finish();
             format!("<a href=\"/settings/audit?{}\">{text}</a> ", esc(&qs))

@@ -10,6 +10,7 @@ mod members;
 mod sso;
 mod test;
 mod tokens;
+mod wizard;
 
 use std::collections::HashMap;
 
@@ -24,12 +25,18 @@ use crate::model::{self, Workspace};
 use crate::web::{self, esc, page};
 
 pub use audit::AUDIT_PAGE_SIZE;
-pub use sso::{OKTA_ATTRIBUTE_STATEMENTS, fetch_metadata, saml_settings_from_metadata};
+pub use members::MEMBERS_PAGE_SIZE;
+pub use sso::{
+    EXPIRY_WARNING_DAYS, OKTA_ATTRIBUTE_STATEMENTS, expiry_warning, fetch_metadata,
+    saml_settings_from_metadata,
+};
+pub use wizard::{expected_fingerprints, pin_expected};
 
 use audit::audit_page;
 use members::members_page;
-use sso::{sso_add_oidc, sso_add_saml, sso_delete, sso_edit_saml, sso_page};
+use sso::{sso_delete, sso_edit_saml, sso_metadata_refresh, sso_page};
 use tokens::{tokens_create, tokens_page, tokens_revoke};
+use wizard::{new_oidc_page, new_saml_page, scim_page, sso_add_oidc, sso_add_saml};
 
 /// Settings routes.
 pub fn routes() -> Router<AppState> {
@@ -46,10 +53,14 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/domains/verify", post(domains::domains_verify))
         .route("/settings/domains/cancel", post(domains::domains_cancel))
         .route("/settings/domains/remove", post(domains::domains_remove))
+        .route("/settings/sso/new/oidc", get(new_oidc_page))
+        .route("/settings/sso/new/saml", get(new_saml_page))
+        .route("/settings/scim", get(scim_page))
         .route("/settings/sso/oidc", post(sso_add_oidc))
         .route("/settings/sso/saml", post(sso_add_saml))
         .route("/settings/sso/saml/edit", post(sso_edit_saml))
         .route("/settings/sso/delete", post(sso_delete))
+        .route("/settings/sso/metadata/refresh", post(sso_metadata_refresh))
         .route("/settings/sso/test", post(test::test_start))
         .route("/settings/sso/test/report", get(test::test_report))
         .route("/settings/sso/recheck", post(test::recheck))

@@ -11,6 +11,29 @@ use crate::error::{Error, Result};
 use crate::model::{self};
 use crate::web::{self, esc, page};
 
+/// Days before a pinned certificate's expiry from which the settings page warns.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// The warning for a certificate that expires within [`EXPIRY_WARNING_DAYS`] (or has expired), if any.
+#[must_use]
+pub fn expiry_warning(not_after_unix: i64, now_unix: i64) -> Option<String> {
+    let days = not_after_unix.saturating_sub(now_unix).div_euclid(86_400);
+    if not_after_unix <= now_unix {
+        Some(format!(
+            "expired {} day(s) ago: sign-ins still work (the certificate is pinned by its fingerprint, not trusted \
+             for its dates), but the IdP should rotate it",
+            now_unix.saturating_sub(not_after_unix).div_euclid(86_400)
+        ))
+    } else if days < EXPIRY_WARNING_DAYS {
+        Some(format!(
+            "expires in {days} day(s): add the IdP's next certificate below before it rotates (Okta: Sign On tab → \
+             SAML Signing Certificates → Generate new certificate)"
+        ))
+    } else {
+        None
+    }
+}
+
 pub(super) async fn sso_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let r = async {
         let ws = match gate(&state, &headers).await? {
@@ -19,38 +42,108 @@ pub(super) async fn sso_page(State(state): State<AppState>, headers: HeaderMap) 
         };
         let (csrf, cookie) = web::csrf_token(&state, &headers)?;
         let c = web::csrf_input(&csrf);
-        let mut body = String::from("<h2>Connections</h2><table><tr><th>Name</th><th>Type</th><th>Details</th><th></th></tr>");
-        for conn in model::connections_of(&state, &ws.id).await? {
+        let now = state.now().timestamp();
+        let mut warnings = Vec::new();
+        let mut sections = String::new();
+        let connections = model::connections_of(&state, &ws.id).await?;
+        for conn in &connections {
             let details = match conn.kind {
-                model::Kind::Saml => saml_details(&state, &conn, &c)?,
-                model::Kind::Oidc => {
-                    let s = conn.oidc_settings()?;
-                    format!("issuer <code>{}</code>, client <code>{}</code>, redirect <code>{}</code>", esc(&s.issuer), esc(&s.client_id), esc(&state.callback_url()))
+                model::Kind::Saml => {
+                    let s = conn.saml_settings()?;
+                    for k in s.idp.certificates.keys() {
+                        if let Some(w) = expiry_warning(k.not_after_unix(), now) {
+                            warnings.push(format!(
+                                "<li><a href=\"#conn-{0}\">{0}</a>: certificate <code>{1}</code> {2}</li>",
+                                esc(&conn.name),
+                                esc(&k.fingerprint_hex()),
+                                esc(&w)
+                            ));
+                        }
+                    }
+                    let mut d = saml_details(&state, conn, &c, now)?;
+                    d.push_str(&metadata_html(&state, conn, &c).await?);
+                    d
                 }
+                model::Kind::Oidc => oidc_details(&state, conn)?,
             };
-            body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{details}</td><td><form method=\"post\" action=\"/settings/sso/delete\">{c}\
-                 <input type=\"hidden\" name=\"name\" value=\"{}\"><button>Delete</button></form></td></tr>",
-                esc(&conn.name),
-                conn.kind_str().to_uppercase(),
-                esc(&conn.name)
+            sections.push_str(&format!(
+                "<section id=\"conn-{name}\"><h2>{name} <small>({kind})</small></h2>{details}\
+                 <form method=\"post\" action=\"/settings/sso/delete\">{c}<input type=\"hidden\" name=\"name\" value=\"{name}\">\
+                 <button>Delete {name}</button></form></section>",
+                name = esc(&conn.name),
+                kind = conn.kind_str().to_uppercase(),
             ));
         }
-        body.push_str(&format!(
-            "</table><h2>Add an OIDC connection</h2><form method=\"post\" action=\"/settings/sso/oidc\">{c}\
-             <p><label>Name <input name=\"name\" required></label></p><p><label>Okta domain or issuer <input name=\"issuer\" required></label></p>\
-             <p><label>Client ID <input name=\"client_id\" required></label></p><p><label>Client secret <input name=\"client_secret\" type=\"password\" required></label></p>\
-             <button>Add</button></form><h2>Add a SAML connection</h2><form method=\"post\" action=\"/settings/sso/saml\">{c}\
-             <p><label>Name <input name=\"name\" required></label></p><p><label>IdP metadata URL <input name=\"metadata_url\" size=\"60\"></label></p><p><label>or the metadata XML<br><textarea name=\"metadata\" rows=\"6\" cols=\"70\"></textarea></label></p>\
-             <p><label><input type=\"checkbox\" name=\"allow_unsolicited\" value=\"1\"> Allow IdP-initiated sign-in</label></p><button>Add</button></form><p><a href=\"/\">Home</a></p>"
-        ));
+        let mut body = String::from(
+            "<nav><a href=\"/settings/domains\">Domains</a><a href=\"/settings/scim\">SCIM</a><a href=\"/settings/tokens\">Tokens</a>\
+             <a href=\"/settings/members\">Members</a><a href=\"/settings/audit\">Audit log</a><a href=\"/\">Home</a></nav>",
+        );
+        if !warnings.is_empty() {
+            body.push_str(&format!(
+                "<div class=\"warn\" role=\"alert\"><p><strong>Certificates need attention:</strong></p><ul>{}</ul></div>",
+                warnings.concat()
+            ));
+        }
+        body.push_str(
+            "<p><a href=\"/settings/sso/new/saml\">Add a SAML connection</a> · \
+             <a href=\"/settings/sso/new/oidc\">Add an OIDC connection</a> · \
+             <a href=\"/settings/scim\">Set up SCIM provisioning</a></p>",
+        );
+        if connections.is_empty() {
+            body.push_str("<p>No connections yet.</p>");
+        }
+        body.push_str(&sections);
         Ok::<_, Error>(web::with_cookie(page(&format!("SSO connections · {}", ws.name), &body).into_response(), cookie))
     }
     .await;
     r.unwrap_or_else(|e| web::error_page(&e))
 }
 
-pub(super) async fn sso_add_oidc(
+/// Where a SAML connection's metadata comes from and what the scheduled refetch last saw, with a button to refetch
+/// now ([`crate::metadata_refresh`]).
+async fn metadata_html(
+    state: &AppState,
+    conn: &model::Connection,
+    csrf_input: &str,
+) -> Result<String> {
+    let Some(st) = crate::metadata_refresh::metadata_status(state, &conn.id).await? else {
+        return Ok("<p><small>Metadata was pasted, so it is not refetched: add the IdP's next certificate above \
+                   before it rotates.</small></p>"
+            .to_owned());
+    };
+    let fetched = st
+        .fetched_at
+        .map_or_else(|| "not yet".to_owned(), super::time);
+    let mut out = format!(
+        "<p>Metadata URL <code>{}</code>: refetched every day (new signing certificates are added, an old one is \
+         removed once its successor is published; a changed entity ID is only reported). Last fetched {fetched}, next \
+         {}.</p>",
+        esc(&st.url),
+        super::time(st.next_fetch_at)
+    );
+    if let Some(change) = &st.last_change {
+        out.push_str(&format!(
+            "<p class=\"hint\"><strong>Last change ({}):</strong> {}</p>",
+            st.last_change_at.map_or_else(String::new, super::time),
+            esc(change)
+        ));
+    }
+    if let Some(err) = &st.last_error {
+        out.push_str(&format!(
+            "<p class=\"warn\"><strong>The last fetch failed:</strong> {} (the connection keeps its settings)</p>",
+            esc(err)
+        ));
+    }
+    out.push_str(&format!(
+        "<form method=\"post\" action=\"/settings/sso/metadata/refresh\">{csrf_input}\
+         <input type=\"hidden\" name=\"name\" value=\"{0}\"><button>Refetch metadata now</button></form>",
+        esc(&conn.name)
+    ));
+    Ok(out)
+}
+
+/// `POST /settings/sso/metadata/refresh` (`name`): refetches a connection's metadata now.
+pub(super) async fn sso_metadata_refresh(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -64,26 +157,44 @@ pub(super) async fn sso_add_oidc(
             Gate::Stop(r) => return Ok(r),
             Gate::Ok(ws) => ws,
         };
-        let get = |k: &str| f.get(k).map_or("", |v| v.trim()).to_owned();
-        let settings = model::OidcSettings {
-            issuer: get("issuer"),
-            client_id: get("client_id"),
-            client_secret_post: false,
-        };
-        model::add_oidc_connection(&state, &ws, &get("name"), &settings, &get("client_secret"))
-            .await?;
-        web::audit(
-            &state,
-            Some(&ws.id),
-            Some(&get("name")),
-            "connection-added",
-            "oidc",
-        )
-        .await;
-        Ok::<_, Error>(web::see_other("/settings/sso"))
+        let name = f.get("name").cloned().unwrap_or_default();
+        let conn = model::connection_by_name(&state, &name)
+            .await?
+            .filter(|c| c.workspace_id == ws.id && c.kind == model::Kind::Saml)
+            .ok_or_else(|| Error::NotFound(format!("SAML connection {name:?}")))?;
+        if crate::metadata_refresh::refresh_now(&state, &conn.id)
+            .await?
+            .is_none()
+        {
+            return Err(Error::Invalid(format!(
+                "connection {name:?} was not created from a metadata URL"
+            )));
+        }
+        Ok::<_, Error>(web::see_other(&format!("/settings/sso#conn-{name}")))
     }
     .await;
     r.unwrap_or_else(|e| web::error_page(&e))
+}
+
+/// An OIDC connection: what Okta must hold, what the connection holds.
+fn oidc_details(state: &AppState, conn: &model::Connection) -> Result<String> {
+    let s = conn.oidc_settings()?;
+    let public = &state.config.public_url;
+    Ok(format!(
+        "<p>Issuer <code>{}</code>, client ID <code>{}</code>, client secret sent {}.</p>\
+         <p><strong>In Okta</strong> (the app's General tab):</p><ul>\
+         <li>Sign-in redirect URI: {}</li><li>Sign-out redirect URI: {}</li><li>Initiate login URI: {}</li></ul>",
+        esc(&s.issuer),
+        esc(&s.client_id),
+        if s.client_secret_post {
+            "in the request body (client_secret_post)"
+        } else {
+            "with HTTP Basic (client_secret_basic)"
+        },
+        web::copyable(&state.callback_url()),
+        web::copyable(public),
+        web::copyable(&format!("{public}/login")),
+    ))
 }
 
 /// Builds SAML settings from IdP metadata XML.
@@ -105,47 +216,6 @@ pub fn saml_settings_from_metadata(
         idp,
         sign_requests: false,
     })
-}
-
-pub(super) async fn sso_add_saml(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
-    let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
-        let name = f.get("name").map_or("", |v| v.trim()).to_owned();
-        let pasted = f.get("metadata").map_or("", |m| m.trim());
-        let xml = match f
-            .get("metadata_url")
-            .map(|u| u.trim())
-            .filter(|u| !u.is_empty())
-        {
-            Some(url) if pasted.is_empty() => fetch_metadata(&state, url).await?,
-            _ => pasted.as_bytes().to_vec(),
-        };
-        let settings =
-            saml_settings_from_metadata(&xml, state.now(), f.contains_key("allow_unsolicited"))?;
-        model::add_saml_connection(&state, &ws, &name, &settings).await?;
-        web::audit(
-            &state,
-            Some(&ws.id),
-            Some(&name),
-            "connection-added",
-            "saml",
-        )
-        .await;
-        Ok::<_, Error>(web::see_other("/settings/sso"))
-    }
-    .await;
-    r.unwrap_or_else(|e| web::error_page(&e))
 }
 
 pub(super) async fn sso_delete(
@@ -196,14 +266,22 @@ pub const OKTA_ATTRIBUTE_STATEMENTS: &[(&str, &str)] = &[
 
 /// Details and the edit form of a SAML connection: pinned IdP certificates (add one before the IdP rotates, remove
 /// the old one after: rotation without downtime), IdP-initiated sign-in, request signing.
-fn saml_details(state: &AppState, conn: &model::Connection, csrf_input: &str) -> Result<String> {
+fn saml_details(
+    state: &AppState,
+    conn: &model::Connection,
+    csrf_input: &str,
+    now: i64,
+) -> Result<String> {
     let s = conn.saml_settings()?;
     let mut certs = String::new();
     for k in s.idp.certificates.keys() {
         let until = chrono::DateTime::from_timestamp(k.not_after_unix(), 0)
             .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
+        let warning = expiry_warning(k.not_after_unix(), now).map_or_else(String::new, |w| {
+            format!(" <strong class=\"bad\">{}</strong>", esc(&w))
+        });
         certs.push_str(&format!(
-            "<li><code>{}</code> {} (until {until}) <label><input type=\"checkbox\" name=\"remove\" value=\"{}\"> remove</label></li>",
+            "<li><code>{}</code> {} (until {until}){warning} <label><input type=\"checkbox\" name=\"remove\" value=\"{}\"> remove</label></li>",
             esc(&k.fingerprint_hex()),
             esc(k.subject()),
             esc(&k.fingerprint_hex())
@@ -211,9 +289,9 @@ fn saml_details(state: &AppState, conn: &model::Connection, csrf_input: &str) ->
     }
     let checked = |b: bool| if b { " checked" } else { "" };
     Ok(format!(
-        "<p><strong>Paste into Okta</strong> (a click selects a whole value):</p>\
-         <p>Single sign-on URL (also <em>Recipient URL</em> and <em>Destination URL</em>):<br><code class=\"copy\">{acs}</code></p>\
-         <p>Audience URI (SP Entity ID):<br><code class=\"copy\">{entity}</code></p>\
+        "<p><strong>Paste into Okta</strong> (a click on a value selects all of it):</p>\
+         <p>Single sign-on URL (also <em>Recipient URL</em> and <em>Destination URL</em>):<br>{acs}</p>\
+         <p>Audience URI (SP Entity ID):<br>{entity}</p>\
          <p>Attribute statements:</p><table><tr><th>Name</th><th>Value</th></tr>{attributes}</table>\
          <p>Request-signing certificate: <a href=\"/pem?cert={name}\">{pem}</a> · <a href=\"/saml/metadata?connection={name}\">SP metadata</a></p>\
          <p>IdP <code>{idp}</code></p>\
@@ -222,13 +300,17 @@ fn saml_details(state: &AppState, conn: &model::Connection, csrf_input: &str) ->
          <p><label>Add a certificate (PEM)<br><textarea name=\"add_cert\" rows=\"3\" cols=\"50\"></textarea></label></p>\
          <p><label><input type=\"checkbox\" name=\"allow_unsolicited\" value=\"1\"{unsolicited}> Allow IdP-initiated sign-in</label> \
          <label><input type=\"checkbox\" name=\"sign_requests\" value=\"1\"{signed}> Sign AuthnRequests</label></p><button>Save</button></form>",
-        acs = esc(&state.acs_url(&conn.name)),
+        acs = web::copyable(&state.acs_url(&conn.name)),
         attributes = OKTA_ATTRIBUTE_STATEMENTS
             .iter()
-            .map(|(n, v)| format!("<tr><td><code class=\"copy\">{}</code></td><td><code class=\"copy\">{}</code></td></tr>", esc(n), esc(v)))
+            .map(|(n, v)| format!(
+                "<tr><td>{}</td><td>{}</td></tr>",
+                web::copyable(n),
+                web::copyable(v)
+            ))
             .collect::<String>(),
         pem = esc(&format!("{}/pem?cert={}", state.config.auth_url, conn.name)),
-        entity = esc(&state.sp_entity_id(&conn.name)),
+        entity = web::copyable(&state.sp_entity_id(&conn.name)),
         idp = esc(&s.idp.entity_id),
         name = esc(&conn.name),
         unsolicited = checked(s.idp.policy.allow_unsolicited),
@@ -319,6 +401,8 @@ pub async fn fetch_metadata(state: &AppState, url: &str) -> Result<Vec<u8>> {
             "metadata URL {url:?} must use https"
         )));
     }
+    crate::egress::check_url(&parsed, state.config.allow_private_idp_addresses)
+        .map_err(|e| Error::Invalid(format!("metadata URL {url:?}: {e}")))?;
     let mut resp = state
         .http
         .get(parsed)

@@ -689,3 +689,48 @@ async fn an_idp_that_drops_in_response_to_still_lands_in_the_report_not_a_sign_i
     assert_eq!(footprint(&s.state).await, before);
     assert_eq!(b.cookies.get("gh_session").cloned(), session);
 }
+
+#[tokio::test]
+async fn the_row_buttons_offer_a_recheck_only_while_a_failure_is_kept() {
+    let s = start().await;
+    let mut b = admin(&s).await;
+    let ws = model::workspace_by_name(&s.state, "demo")
+        .await
+        .unwrap()
+        .unwrap();
+    let conn = model::connection_by_name(&s.state, "demo-saml")
+        .await
+        .unwrap()
+        .unwrap();
+    let csrf = gatehouse_service::web::csrf_input("c".repeat(32).as_str());
+    let html = gatehouse_service::connection_test::row_buttons(&s.state, &ws, &conn, &csrf)
+        .await
+        .unwrap();
+    let forms = crate::harness::forms(&html);
+    assert_eq!(forms.len(), 1, "{html}");
+    assert_eq!(forms[0].0, "/settings/sso/test");
+    assert!(forms[0].1.contains(&("name".into(), "demo-saml".into())));
+    pin_wrong_certificate(&s.state).await;
+    let mut user = Browser::new(&s.base);
+    assert_eq!(
+        saml_attempt(&mut user, "grace@demo.example", "1")
+            .await
+            .1
+            .status,
+        403
+    );
+    let html = gatehouse_service::connection_test::row_buttons(&s.state, &ws, &conn, &csrf)
+        .await
+        .unwrap();
+    let forms = crate::harness::forms(&html);
+    assert_eq!(forms.len(), 2, "{html}");
+    assert_eq!(forms[1].0, "/settings/sso/recheck");
+    assert!(html.contains("saml:untrusted_certificate"), "{html}");
+    // The buttons work as posted from the page.
+    let csrf = b.csrf().await;
+    let mut fields = forms[1].1.clone();
+    fields.retain(|(k, _)| k != "csrf");
+    fields.push(("csrf".into(), csrf));
+    let r = b.post(&forms[1].0, &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}

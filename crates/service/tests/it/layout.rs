@@ -12,6 +12,11 @@ const ADMIN: &[&str] = &[
     "/settings/sso",
     "/settings/members",
     "/settings/audit",
+    "/settings/scim",
+    "/settings/domains",
+    "/settings/sso/new/oidc",
+    "/settings/sso/new/saml",
+    "/settings/sso/new/saml?name=acme-okta",
 ];
 
 /// A CSS rule: its selector list and its (property, value) declarations.
@@ -102,7 +107,27 @@ fn check_page(path: &str, html: &str) {
     );
     assert_eq!(html.matches("<style").count(), 1, "{path}: one stylesheet");
     assert!(!html.contains("<link rel=\"stylesheet\""), "{path}");
-    assert!(!html.contains("<script"), "{path}: no JavaScript needed");
+    // JavaScript only adds conveniences: one external script (no inline code), and what it drives — copy buttons,
+    // the metadata file picker — is hidden until it runs, so nothing on the page depends on it.
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "{path}: only the shared script"
+    );
+    assert!(
+        html.contains("<script src=\"/static/gatehouse.js\" defer></script>"),
+        "{path}"
+    );
+    for enhanced in html
+        .split('<')
+        .filter(|t| t.contains("data-copy=") || t.contains("data-into="))
+    {
+        let tag = enhanced.split('>').next().unwrap_or_default();
+        assert!(
+            tag.contains(" hidden"),
+            "{path}: {tag} is shown without JavaScript"
+        );
+    }
     let rules = style_rules(html);
     let cases: &[(&str, &str, &str)] = &[
         // Tables scroll inside their own box instead of widening the page.

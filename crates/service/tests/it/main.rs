@@ -24,3 +24,4 @@ mod pg;
 mod routes;
 mod scim;
 mod settings;
+mod wizard;

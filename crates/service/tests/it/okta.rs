@@ -26,7 +26,7 @@ const GUIDE_ATTRIBUTES: &[(&str, &str)] = &[
 ];
 
 /// The contents of the `<code class="copy">` elements in `html`, in order.
-fn copy_values(html: &str) -> Vec<String> {
+pub(crate) fn copy_values(html: &str) -> Vec<String> {
     html.split("<code class=\"copy\">")
         .skip(1)
         .filter_map(|rest| rest.split_once("</code>").map(|(v, _)| unescape(v)))

@@ -165,13 +165,15 @@ async fn sso_settings_list_add_and_delete_only_this_workspaces_connections() {
             .unwrap()
             .is_some()
     );
+    // Saving fetches the discovery document: the demo IdP's issuer works (no network in tests).
+    let demo_issuer = s.state.demo.clone().unwrap().issuer();
     let r = b
         .post(
             "/settings/sso/oidc",
             &[
                 ("csrf".into(), csrf.clone()),
                 ("name".into(), "acme-okta".into()),
-                ("issuer".into(), "acme.okta.com".into()),
+                ("issuer".into(), demo_issuer.clone()),
                 ("client_id".into(), "0oa1".into()),
                 ("client_secret".into(), "topsecret".into()),
             ],
@@ -182,7 +184,7 @@ async fn sso_settings_list_add_and_delete_only_this_workspaces_connections() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(conn.oidc_settings().unwrap().issuer, "acme.okta.com");
+    assert_eq!(conn.oidc_settings().unwrap().issuer, demo_issuer);
     // The secret is encrypted at rest.
     let raw = count_secret(&s.state, "topsecret").await;
     assert_eq!(raw, 0);
