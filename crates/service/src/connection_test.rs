@@ -1662,6 +1662,34 @@ pub async fn last_failure(
     .transpose()
 }
 
+/// The two buttons of a connection's row on `/settings/sso`: "Test connection" always, "Re-check the last
+/// failure" when a failure of the last 24 hours is kept (with its code and time). `csrf_input` is
+/// [`crate::web::csrf_input`]'s hidden field.
+pub async fn row_buttons(
+    state: &AppState,
+    ws: &Workspace,
+    conn: &Connection,
+    csrf_input: &str,
+) -> Result<String> {
+    let name = esc(&conn.name);
+    let mut html = format!(
+        "<form method=\"post\" action=\"/settings/sso/test\">{csrf_input}<input type=\"hidden\" name=\"name\" \
+         value=\"{name}\"><button type=\"submit\">Test connection</button></form>"
+    );
+    if let Some((_, code, at)) = last_failure(state, ws, &conn.name).await? {
+        let when = DateTime::from_timestamp(at, 0).map_or_else(String::new, fmt_time);
+        let _ = write!(
+            html,
+            "<form method=\"post\" action=\"/settings/sso/recheck\">{csrf_input}<input type=\"hidden\" name=\"name\" \
+             value=\"{name}\"><button type=\"submit\">Re-check the last failure</button> \
+             <small>refused {} with <code>{}</code></small></form>",
+            esc(&when),
+            esc(&code)
+        );
+    }
+    Ok(html)
+}
+
 /// Re-checks the failure captured on `connection` (of `ws`) against the connection's current settings; `None` when
 /// nothing is kept. Reads only: no request is consumed, no replay key recorded, no user or session written.
 pub async fn recheck(state: &AppState, ws: &Workspace, connection: &str) -> Result<Option<Report>> {
