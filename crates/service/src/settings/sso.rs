@@ -66,8 +66,9 @@ pub(super) async fn sso_page(State(state): State<AppState>, headers: HeaderMap) 
                 }
                 model::Kind::Oidc => oidc_details(&state, conn)?,
             };
+            let buttons = crate::connection_test::row_buttons(&state, &ws, conn, &c).await?;
             sections.push_str(&format!(
-                "<section id=\"conn-{name}\"><h2>{name} <small>({kind})</small></h2>{details}\
+                "<section id=\"conn-{name}\"><h2>{name} <small>({kind})</small></h2>{buttons}{details}\
                  <form method=\"post\" action=\"/settings/sso/delete\">{c}<input type=\"hidden\" name=\"name\" value=\"{name}\">\
                  <button>Delete {name}</button></form></section>",
                 name = esc(&conn.name),
