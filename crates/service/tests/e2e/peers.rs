@@ -148,6 +148,24 @@ impl Peer {
         )
     }
 
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// How many `method path` requests the service made to the OP (the launcher logs each request with its
+    /// user agent: the service's HTTP client sends none of the browser's, and not the test's own).
+    fn service_calls(&self, method: &str, path: &str) -> usize {
+        let want = format!("REQUEST {method} {path} ua=");
+        self.log()
+            .lines()
+            .filter(|l| {
+                l.starts_with(&want)
+                    && !l.contains("Mozilla/")
+                    && !l.ends_with(&format!("ua={TEST_AGENT}"))
+            })
+            .count()
+    }
+
     /// `outcome`, with the peer's log attached when it failed.
     fn explain(&self, outcome: Outcome) -> Outcome {
         outcome.map_err(|e| fail(format!("{e}\n{}", self.log_tail())))
@@ -186,9 +204,39 @@ async fn start_op(b: &Ctx) -> Res<Peer> {
     .await
 }
 
+/// The user agent of the test's own requests to a peer (told apart from the service's in the peer's log).
+const TEST_AGENT: &str = "gatehouse-e2e-test";
+
+fn test_http() -> Res<reqwest::Client> {
+    Ok(reqwest::Client::builder().user_agent(TEST_AGENT).build()?)
+}
+
+/// The OP's discovery document.
+async fn op_discovery(op: &Peer) -> Res<serde_json::Value> {
+    Ok(test_http()?
+        .get(format!("{}/.well-known/openid-configuration", op.base))
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
+/// The path of an endpoint the OP's discovery document names.
+async fn op_endpoint_path(op: &Peer, endpoint: &str) -> Res<String> {
+    let md = op_discovery(op).await?;
+    let url = md[endpoint].as_str().ok_or_else(|| {
+        fail(format!(
+            "no {endpoint} in the OP's discovery document: {md}"
+        ))
+    })?;
+    Ok(url::Url::parse(url)?.path().to_owned())
+}
+
 /// The key ids the OP publishes now.
 async fn op_kids(op: &Peer) -> Res<Vec<String>> {
-    let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", op.base))
+    let jwks: serde_json::Value = test_http()?
+        .get(format!("{}/jwks", op.base))
+        .send()
         .await?
         .json()
         .await?;
@@ -389,8 +437,16 @@ async fn oidc_provider_code_flow_userinfo_and_rp_initiated_logout() {
                 assert_eq!(b.path().await?, "/");
                 assert_op_person_signed_in(&home);
 
-                // Userinfo: the ID token the service verified carries no name or email (oidc-provider puts scope
-                // claims only in userinfo), so the name and email on the page came from the userinfo endpoint.
+                // Userinfo: the service called the OP's userinfo endpoint (once, with the access token), and the ID
+                // token it verified carries no name or email (oidc-provider puts scope claims only in userinfo), so
+                // the name and email on the page came from there.
+                let userinfo = op_endpoint_path(&op, "userinfo_endpoint").await?;
+                let token = op_endpoint_path(&op, "token_endpoint").await?;
+                let userinfo_calls = |op: &Peer| {
+                    op.service_calls("GET", &userinfo) + op.service_calls("POST", &userinfo)
+                };
+                assert_eq!(op.service_calls("POST", &token), 1, "one code redemption");
+                assert_eq!(userinfo_calls(&op), 1, "one userinfo call");
                 let (header, claims) = session_id_token(&b).await?;
                 assert_eq!(claims["iss"], serde_json::json!(op.base), "{claims}");
                 assert_eq!(claims["aud"], serde_json::json!(CLIENT_ID), "{claims}");
@@ -416,6 +472,11 @@ async fn oidc_provider_code_flow_userinfo_and_rp_initiated_logout() {
                 start_oidc_login(&b).await?;
                 let again = b.wait_text("Signed in as").await?;
                 assert_op_person_signed_in(&again);
+                assert_eq!(
+                    userinfo_calls(&op),
+                    2,
+                    "userinfo again for the second login"
+                );
 
                 // RP-initiated logout ends both sessions: the next login asks for the password again.
                 rp_initiated_logout(&b, &op).await?;
@@ -445,10 +506,16 @@ async fn oidc_provider_key_rotation() {
             let (first, _) = session_id_token(&b).await?;
             let old_kid = first["kid"].as_str().unwrap_or_default().to_owned();
             assert_eq!(op_kids(&op).await?, vec![old_kid.clone()]);
+            let jwks_path = op_endpoint_path(&op, "jwks_uri").await?;
+            assert_eq!(
+                op.service_calls("GET", &jwks_path),
+                1,
+                "the service fetched the JWKS once"
+            );
             rp_initiated_logout(&b, &op).await?;
 
             // The OP rotates: a new signing key, the old one retired from its JWKS at once.
-            let rotated: serde_json::Value = reqwest::Client::new()
+            let rotated: serde_json::Value = test_http()?
                 .post(format!("{}/peer/rotate", op.base))
                 .send()
                 .await?
@@ -477,6 +544,11 @@ async fn oidc_provider_key_rotation() {
                 second["kid"],
                 serde_json::json!(new_kid),
                 "the second login's ID token was verified with the rotated key: {second}"
+            );
+            assert_eq!(
+                op.service_calls("GET", &jwks_path),
+                2,
+                "the unknown kid made the service fetch the JWKS again"
             );
             Ok(())
         }
@@ -610,6 +682,18 @@ async fn saml_idp_sp_and_idp_initiated_login() {
             ] {
                 assert!(home.contains(want), "{want:?} missing from:\n{home}");
             }
+            // saml-idp logs the response it sent: response and assertion signed with RSA-SHA256, SHA-256 digests.
+            let log = idp.log();
+            assert_eq!(
+                log.matches("SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"")
+                    .count(),
+                2,
+                "two RSA-SHA256 signatures (response, assertion)"
+            );
+            assert!(
+                !log.contains("#rsa-sha1") && !log.contains("#sha1\""),
+                "no SHA-1 anywhere"
+            );
             b.click_link("Sign out").await?;
             b.wait_text("You are not signed in").await?;
             assert!(b.session_cookie().await?.is_none());

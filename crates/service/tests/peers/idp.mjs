@@ -6,6 +6,7 @@
 //     (client_secret_basic, PKCE required), one account. Its login and consent pages are plain HTML forms
 //     (devInteractions is off: no external fonts, nothing a closed network cannot serve). Scope claims (email,
 //     profile) go to userinfo only, the ID token carries `sub` (oidc-provider's conformIdTokenClaims default).
+//     Every request is logged as "REQUEST <method> <path> ua=<user-agent>".
 //     POST /peer/rotate replaces the signing key by a new one and retires the old (the JWKS then holds only the
 //     new key); it answers {"retired": kid, "current": kid}.
 //
@@ -167,6 +168,8 @@ async function oidc() {
   }
 
   const server = createServer(async (req, res) => {
+    // One line per request, for the test to see who called what (the service, the browser, the test itself).
+    process.stdout.write(`REQUEST ${req.method} ${req.url.split('?')[0]} ua=${req.headers['user-agent'] ?? '-'}\n`);
     try {
       if (req.url === '/peer/rotate' && req.method === 'POST') {
         const retired = key.kid;
