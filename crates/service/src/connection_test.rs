@@ -17,10 +17,17 @@
 //! the clock is the capture time, `InResponseTo` is matched against the request recorded at capture, replay is
 //! looked up without recording anything, and nobody is signed in.
 //!
-//! OIDC failures are captured as the error only (code, message, hint): the authorization code is single-use and
-//! was redeemed or refused at capture, the ID token's `at_hash`/`c_hash` checks need the access token and code,
-//! which are secrets not worth keeping, and the token endpoint's answer cannot be obtained again. The re-check page
-//! says so and points to "Test connection", which repeats the whole flow.
+//! OIDC: when the refusal came after the token exchange succeeded (a failed ID token check, UserInfo, a JIT
+//! refusal), the ID token and the pending login (issuer, nonce — sealed, like `oidc_pending`) are kept, and the
+//! re-check verifies the ID token again with the connection's current settings and the IdP's current keys at the
+//! capture time. The state, the authorization code and the token exchange were single-use and are shown as "passed
+//! at capture, not repeatable"; `at_hash`/`c_hash` and UserInfo need the access token and code, which are not kept
+//! (secrets worth nothing to the re-check of a configuration), so they are said not re-checked and the JIT preview
+//! uses the ID token's claims only. A refusal before the token exchange keeps only the error: nothing of it can be
+//! repeated, and the page points to "Test connection".
+//!
+//! Anyone can post to an ACS, so the kept response is whatever was refused last on that connection; a re-check
+//! never signs anyone in, so a planted response can only mislead the report, which says when it arrived.
 //!
 //! **Honest check lists.** The SAML library stops at the first failed check and returns one error. The report lists
 //! the checks in the order `check_response` and `CheckedResponse::finish` run them ([`SamlStep`]); the failed one
@@ -210,15 +217,20 @@ impl Report {
                 captured_at,
                 captured_code,
             } => {
+                let how = if self.kind == "SAML" {
+                    "InResponseTo is matched against the request recorded at capture; the replay cache is only read."
+                } else {
+                    "The ID token is verified again with the IdP's current keys; what was single-use is marked n/a."
+                };
                 let _ = write!(
                     h,
                     "<p>Re-check of the response captured at {} (refused then with <code>{}</code>) against the \
-                     connection's <em>current</em> settings. Time checks use the capture time {}, not now; \
-                     InResponseTo is matched against the request recorded at capture; the replay cache is only \
-                     read. Nobody was signed in.</p>",
+                     connection's <em>current</em> settings. Time checks use the capture time {}, not now. {} \
+                     Nobody was signed in.</p>",
                     esc(&fmt_time(*captured_at)),
                     esc(captured_code),
-                    esc(&fmt_time(self.checked_at))
+                    esc(&fmt_time(self.checked_at)),
+                    esc(how)
                 );
             }
         }
@@ -1517,6 +1529,9 @@ enum Captured {
         message: String,
         /// The refusal's admin hint.
         admin_hint: Option<String>,
+        /// When the token exchange succeeded: the pending login (issuer, nonce) and the ID token.
+        #[serde(default)]
+        token: Option<(gatehouse_oidc::PendingLogin, String)>,
     },
 }
 
@@ -1600,18 +1615,21 @@ pub async fn capture_saml(
     store_capture(state, conn, "saml", code, &captured).await
 }
 
-/// Keeps a refused OIDC login's error (nothing of it is re-checkable; see the module docs).
+/// Keeps a refused OIDC login for a re-check: the error, and, when the token exchange had succeeded, the pending
+/// login and the ID token (see the module docs).
 pub async fn capture_oidc(
     state: &AppState,
     conn: &Connection,
     code: &str,
     message: &str,
     admin_hint: Option<&str>,
+    token: Option<(gatehouse_oidc::PendingLogin, String)>,
 ) -> Result<()> {
     let captured = Captured::Oidc {
         at: state.now(),
         message: message.to_owned(),
         admin_hint: admin_hint.map(str::to_owned),
+        token,
     };
     store_capture(state, conn, "oidc", code, &captured).await
 }
@@ -1715,7 +1733,29 @@ pub async fn recheck(state: &AppState, ws: &Workspace, connection: &str) -> Resu
         Captured::Oidc {
             at,
             message,
+            token: Some((pending, id_token)),
+            ..
+        } => {
+            let ctx = model::login_context(state, &conn.name)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("connection {:?}", conn.name)))?;
+            let run = Run::Recheck {
+                captured_at: at,
+                captured_code: code,
+            };
+            let mut report =
+                crate::login::recheck_oidc(state, &ctx, run, at, &pending, &id_token).await?;
+            report.notes.insert(
+                0,
+                format!("At capture the sign-in was refused with: {message}"),
+            );
+            Ok(Some(report))
+        }
+        Captured::Oidc {
+            at,
+            message,
             admin_hint,
+            token: None,
         } => {
             let mut report = Report::new(
                 &conn,
@@ -1732,9 +1772,9 @@ pub async fn recheck(state: &AppState, ws: &Workspace, connection: &str) -> Resu
                 fix: None,
             });
             report.notes.push(
-                "An OIDC failure cannot be re-checked: the authorization code is single-use and was redeemed or \
-                 refused at the time, and the token endpoint's answer cannot be obtained again. Only the error is \
-                 kept. Use \"Test connection\" to run the whole flow again."
+                "This OIDC failure cannot be re-checked: it happened before the token exchange succeeded, and the \
+                 state and authorization code are single-use, so only the error is kept. Use \"Test connection\" \
+                 to run the whole flow again."
                     .into(),
             );
             Ok(Some(report))

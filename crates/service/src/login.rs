@@ -1075,7 +1075,8 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
     };
     let conn = ctx.connection.clone();
     let mut steps = connection_test::Steps::default();
-    let verified = oidc_verify(state, headers, &ctx, &sealed, cb, &mut steps).await;
+    let mut trace = OidcTrace::default();
+    let verified = oidc_verify(state, headers, &ctx, &sealed, cb, &mut steps, &mut trace).await;
     if let Some(test) = connection_test::test_id(&purpose) {
         return match oidc_test_report(state, &ctx, test, &steps, verified).await {
             Ok(r) => r,
@@ -1102,13 +1103,19 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
     match result {
         Ok(r) => r,
         Err(LoginError::Refused(r)) => {
-            // Only the error is kept: nothing of an OIDC callback can be validated again (see connection_test).
+            // Kept for a re-check: the ID token and the pending login once the token exchange succeeded, else only
+            // the error (see connection_test).
+            let token = match (trace.pending, trace.id_token) {
+                (Some(p), Some(t)) => Some((p, t)),
+                _ => None,
+            };
             if let Err(error) = connection_test::capture_oidc(
                 state,
                 &conn,
                 &r.code,
                 &r.message,
                 r.admin_hint.as_deref(),
+                token,
             )
             .await
             {
@@ -1123,6 +1130,13 @@ async fn oidc_callback(state: &AppState, headers: &HeaderMap, cb: &Callback) -> 
                 .await
         }
     }
+}
+
+/// What an OIDC callback got before it stopped: the pending login and, after the token exchange, the ID token.
+#[derive(Default)]
+struct OidcTrace {
+    pending: Option<PendingLogin>,
+    id_token: Option<String>,
 }
 
 /// What a verified OIDC callback yields for JIT.
@@ -1179,6 +1193,143 @@ async fn oidc_test_report(
     test_done(state, conn, test, &report).await
 }
 
+/// Re-checks a refused OIDC login's ID token (kept sealed with its pending login) against the connection's current
+/// settings and the IdP's current keys, with the capture time as the clock. What cannot be repeated is marked so:
+/// the state and the code were single-use, `at_hash`/`c_hash` need the access token and code (not kept), and the
+/// UserInfo endpoint needs the access token. The JIT preview uses the ID token's claims only.
+pub(crate) async fn recheck_oidc(
+    state: &AppState,
+    ctx: &model::LoginContext,
+    run: connection_test::Run,
+    at: chrono::DateTime<chrono::Utc>,
+    pending: &PendingLogin,
+    id_token: &str,
+) -> Result<connection_test::Report> {
+    let conn = &ctx.connection;
+    let mut steps = connection_test::Steps::default();
+    let once = "passed at capture; not repeatable (single-use)";
+    steps.skip(0, once);
+    steps.skip(1, "passed at capture; not repeatable");
+    let verified = async {
+        let oidc = model::oidc_connection(state, conn)?;
+        if pending.issuer() != &oidc.issuer {
+            return Err(steps
+                .error(gatehouse_oidc::Error::IssuerMismatch {
+                    what: "pending login",
+                    expected: oidc.issuer.as_str().to_owned(),
+                    received: pending.issuer().as_str().to_owned(),
+                })
+                .into());
+        }
+        steps.pass(2, format!("issuer {}", oidc.issuer.as_str()));
+        if pending.is_expired(at, oidc.pending_login_ttl_secs) {
+            return Err(steps
+                .error(gatehouse_oidc::Error::LoginExpired {
+                    created_at: pending.created_at(),
+                    now: at,
+                    ttl_secs: oidc.pending_login_ttl_secs,
+                })
+                .into());
+        }
+        steps.pass(3, "within its lifetime at the capture time");
+        let md = metadata(state, &conn.name, &oidc).await?;
+        steps.pass(
+            4,
+            format!("provider metadata of {} (fetched now)", md.issuer().as_str()),
+        );
+        steps.skip(5, once);
+        steps.skip(6, once);
+        let checks = pending.id_token_checks(None, None);
+        let token = IdToken::new(id_token.to_owned());
+        let mut keys = jwks(state, &conn.name, &md).await?;
+        let verified = match VerifiedIdToken::verify(token.clone(), &oidc, &keys, &checks, at) {
+            Err(
+                gatehouse_oidc::Error::UnknownKeyId {
+                    refetch: RefetchDecision::Refetch,
+                    ..
+                }
+                | gatehouse_oidc::Error::NoKeyForAlgorithm {
+                    refetch: RefetchDecision::Refetch,
+                    ..
+                },
+            ) => {
+                keys = refresh_jwks(state, &conn.name, &md).await?;
+                VerifiedIdToken::verify(token, &oidc, &keys, &checks, at)
+                    .map_err(|e| steps.error(e))?
+            }
+            other => other.map_err(|e| steps.error(e))?,
+        };
+        steps.pass(
+            7,
+            format!(
+                "{:?} signature verifies with the IdP's current JWKS",
+                verified.algorithm()
+            ),
+        );
+        steps.pass(
+            8,
+            format!(
+                "iss {}, aud {}, sub {}, nonce match, valid at the capture time; at_hash/c_hash not re-checked \
+                 (the access token and code are not kept)",
+                verified.issuer(),
+                verified.audiences().join(" "),
+                verified.subject()
+            ),
+        );
+        steps.skip(9, "not re-checkable: the access token is not kept");
+        let user = verified.without_userinfo();
+        let json =
+            serde_json::to_vec(user.claims()).map_err(|e| Error::Internal(e.to_string()))?;
+        let claims = Claims::from_oidc_json(ConnectionId::new(&conn.name), &json).map_err(|e| {
+            LoginError::Refused(Refusal::new(
+                "jit:claims",
+                "Sign-in failed",
+                e.to_string(),
+                e.admin_hint(),
+            ))
+        })?;
+        steps.pass(10, "the ID token's claims are readable for the mapping");
+        Ok::<_, LoginError>((claims, user.claims().clone()))
+    }
+    .await;
+    let mut report = match verified {
+        Ok((claims, json)) => {
+            let mut report = connection_test::oidc_report(conn, at, &steps, None, Some(&json));
+            report.jit = Some(
+                connection_test::preview_jit(
+                    state,
+                    &ctx.workspace,
+                    &policy_for(&ctx.domains, conn),
+                    &Mapping::oidc(IdpKind::Okta),
+                    &claims,
+                )
+                .await?,
+            );
+            report.notes.push(
+                "The JIT decision uses the ID token's claims only (UserInfo is not re-fetched) and the accounts \
+                 as they are now."
+                    .into(),
+            );
+            report
+        }
+        Err(LoginError::Refused(r)) => connection_test::oidc_report(
+            conn,
+            at,
+            &steps,
+            Some(connection_test::Failure {
+                code: r.code,
+                message: r.message,
+                admin_hint: r.admin_hint,
+                fix: None,
+            }),
+            None,
+        ),
+        Err(LoginError::Internal(e)) => return Err(e),
+    };
+    report.run = run;
+    Ok(report)
+}
+
 /// Every check of the OIDC callback, each recorded in `steps` when it returned.
 async fn oidc_verify(
     state: &AppState,
@@ -1187,6 +1338,7 @@ async fn oidc_verify(
     sealed: &str,
     cb: &Callback,
     steps: &mut connection_test::Steps,
+    trace: &mut OidcTrace,
 ) -> Result<OidcVerified, LoginError> {
     let conn = &ctx.connection;
     let ws = enterprise(&ctx.workspace)?;
@@ -1252,6 +1404,8 @@ async fn oidc_verify(
     )
     .await?;
     let tokens = TokenResponse::parse(&response).map_err(|e| steps.error(e))?;
+    trace.pending = Some(pending.clone());
+    trace.id_token = Some(tokens.id_token.secret().to_owned());
     steps.pass(
         6,
         "the token endpoint returned an ID token and an access token",

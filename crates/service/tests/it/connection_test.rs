@@ -356,11 +356,15 @@ async fn saml_attempt(b: &mut Browser, email: &str, user: &str) -> (String, Page
 }
 
 async fn recheck(b: &mut Browser) -> Page {
+    recheck_of(b, "demo-saml").await
+}
+
+async fn recheck_of(b: &mut Browser, connection: &str) -> Page {
     let csrf = b.csrf().await;
     let r = b
         .post(
             "/settings/sso/recheck",
-            &[("csrf".into(), csrf), ("name".into(), "demo-saml".into())],
+            &[("csrf".into(), csrf), ("name".into(), connection.into())],
         )
         .await;
     if r.status != 303 {
@@ -733,4 +737,75 @@ async fn the_row_buttons_offer_a_recheck_only_while_a_failure_is_kept() {
     fields.push(("csrf".into(), csrf));
     let r = b.post(&forms[1].0, &fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_refused_oidc_login_after_the_token_exchange_rechecks_its_id_token() {
+    let s = start().await;
+    let mut b = admin(&s).await;
+    let mut user = Browser::new(&s.base);
+    assert_eq!(
+        crate::harness::oidc_login(&mut user, "grace@demo.example", "1")
+            .await
+            .status,
+        303
+    );
+    sqlx::query("UPDATE users SET active = 0 WHERE email = 'grace@demo.example'")
+        .execute(&s.state.pool)
+        .await
+        .unwrap();
+    let mut again = Browser::new(&s.base);
+    let refused = crate::harness::oidc_login(&mut again, "grace@demo.example", "1").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let (kind, code): (String, String) =
+        sqlx::query_as("SELECT kind, code FROM captured_failures WHERE connection = 'demo-oidc'")
+            .fetch_one(&s.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (kind.as_str(), code.as_str()),
+        ("oidc", "jit:deny.account_deactivated")
+    );
+    let sealed: String =
+        sqlx::query_scalar("SELECT sealed FROM captured_failures WHERE connection = 'demo-oidc'")
+            .fetch_one(&s.state.pool)
+            .await
+            .unwrap();
+    assert!(!sealed.contains("grace") && !sealed.contains("00u-grace"));
+
+    let before = footprint(&s.state).await;
+    let first = recheck_of(&mut b, "demo-oidc").await;
+    assert!(first.body.contains("✗ Failed"), "{}", first.body);
+    // What the state and code proved cannot be repeated; the ID token is verified again.
+    assert_eq!(
+        marks(&first),
+        [
+            "na", "na", "pass", "pass", "pass", "na", "na", "pass", "pass", "na", "pass"
+        ],
+        "{}",
+        first.body
+    );
+    assert!(
+        row(
+            &first,
+            "ID token: claims (iss, aud, exp, iat, nonce, at_hash, c_hash)"
+        )
+        .contains("at_hash/c_hash not re-checked")
+    );
+    assert!(
+        first.body.contains("Decision: <strong>Deny</strong>")
+            && first.body.contains("deny.account_deactivated"),
+        "{}",
+        first.body
+    );
+    // The admin reactivates the account; the same ID token now passes.
+    sqlx::query("UPDATE users SET active = 1 WHERE email = 'grace@demo.example'")
+        .execute(&s.state.pool)
+        .await
+        .unwrap();
+    let second = recheck_of(&mut b, "demo-oidc").await;
+    assert!(second.body.contains("✓ Passed"), "{}", second.body);
+    assert!(!second.body.contains("Decision: <strong>Deny</strong>"));
+    assert_eq!(footprint(&s.state).await, before, "nobody signed in");
+    assert!(!again.cookies.contains_key("gh_session"));
 }
