@@ -633,7 +633,8 @@ async fn saml_acs(state: &AppState, connection: &str, body: &[u8]) -> Response {
         Err(LoginError::Refused(r)) => {
             // Keep the response for "Re-check the last failure" (sealed, 24 h).
             if let Err(error) =
-                connection_test::capture_saml(state, &conn, &attempt, &r.code, &r.message).await
+                connection_test::capture_saml(state, &conn, body, &attempt, &r.code, &r.message)
+                    .await
             {
                 tracing::warn!(%error, "could not capture the refused SAML response");
             }
@@ -667,7 +668,7 @@ async fn saml_acs_inner(
             .status(StatusCode::BAD_REQUEST),
         ));
     };
-    attempt.saml_response = Some(posted.clone());
+    attempt.posted = true;
     let settings = conn.saml_settings()?;
     let sp = model::saml_sp_with(state, conn, false)?;
     let now = state.now();

@@ -88,8 +88,8 @@ enum Captured {
 /// The state of a refused SAML login the capture needs.
 #[derive(Debug, Default, Clone)]
 pub struct SamlAttempt {
-    /// The posted `SAMLResponse` (set once the form carried one).
-    pub saml_response: Option<String>,
+    /// The form carried a `SAMLResponse` (of an Enterprise workspace's connection): worth keeping.
+    pub posted: bool,
     /// The request the login consumed, when validation got that far.
     pub consumed: Option<PendingRequest>,
     /// The login passed validation (and recorded the assertion in the replay cache).
@@ -111,21 +111,29 @@ pub fn peek_in_response_to(xml: &[u8]) -> Option<String> {
     (found.len() <= 256).then_some(found)
 }
 
-/// Keeps the refused SAML login's response for a re-check (sealed, 24 h, the last one per connection).
+/// Keeps the refused SAML login's response (`form` is the ACS's form body) for a re-check (sealed, 24 h, the last
+/// one per connection). Called on the refusal path only, so a sign-in never copies the response.
 pub async fn capture_saml(
     state: &AppState,
     conn: &Connection,
+    form: &[u8],
     attempt: &SamlAttempt,
     code: &str,
     message: &str,
 ) -> Result<()> {
-    let Some(posted) = &attempt.saml_response else {
+    if !attempt.posted {
+        return Ok(());
+    }
+    let Some(posted) = form_urlencoded::parse(form)
+        .find(|(k, _)| k == "SAMLResponse")
+        .map(|(_, v)| v.into_owned())
+    else {
         return Ok(());
     };
     let request = match &attempt.consumed {
         Some(p) => Some(RecordedRequest::of(p)),
         None => {
-            let irt = gatehouse_saml::decode_form_value(posted)
+            let irt = gatehouse_saml::decode_form_value(&posted)
                 .ok()
                 .and_then(|xml| peek_in_response_to(&xml));
             match irt {
@@ -156,7 +164,7 @@ pub async fn capture_saml(
         None
     };
     let captured = Captured::Saml {
-        saml_response: posted.clone(),
+        saml_response: posted,
         at: state.now(),
         request,
         replayed,
