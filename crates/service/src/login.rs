@@ -846,7 +846,9 @@ async fn saml_acs_inner(
 }
 
 /// Said on a test report whose response named no request.
-const UNSOLICITED_TEST_NOTE: &str = "The IdP answered without InResponseTo, as if the sign-in had started at the IdP;      the RelayState named this test run, so the response was reported here instead of signing anyone in. A real      SP-initiated sign-in needs the IdP to answer the request (Okta does).";
+const UNSOLICITED_TEST_NOTE: &str = "The IdP answered without InResponseTo, as if the sign-in had started at the \
+     IdP; the RelayState named this test run, so the response was reported here instead of signing anyone in. A \
+     real SP-initiated sign-in needs the IdP to answer the request (Okta does).";
 
 /// The claim mapping of SAML connections: Okta's attribute statements, groups from `groups`.
 pub(crate) fn saml_mapping() -> Mapping {
@@ -871,7 +873,8 @@ async fn test_done(
             StatusCode::GONE,
             page(
                 "Test connection",
-                "<p>This test run expired or belongs to another connection. Start it again from                  <a href=\"/settings/sso\">SSO connections</a>.</p>",
+                "<p>This test run expired, already has its report, or belongs to another connection. Start it \
+                 again from <a href=\"/settings/sso\">SSO connections</a>.</p>",
             ),
         )
             .into_response())
