@@ -809,3 +809,61 @@ async fn a_refused_oidc_login_after_the_token_exchange_rechecks_its_id_token() {
     assert_eq!(footprint(&s.state).await, before, "nobody signed in");
     assert!(!again.cookies.contains_key("gh_session"));
 }
+
+#[tokio::test]
+async fn a_test_that_cannot_start_reports_why_and_an_open_run_waits() {
+    let s = start().await;
+    let mut b = admin(&s).await;
+    let demo = model::workspace_by_name(&s.state, "demo")
+        .await
+        .unwrap()
+        .unwrap();
+    let settings = model::OidcSettings {
+        issuer: "http://127.0.0.1:9/unreachable".into(),
+        client_id: "c".into(),
+        client_secret_post: false,
+    };
+    model::add_oidc_connection(&s.state, &demo, "broken-oidc", &settings, "s3cret-value")
+        .await
+        .unwrap();
+    let csrf = b.csrf().await;
+    let r = b
+        .post(
+            "/settings/sso/test",
+            &[("csrf".into(), csrf), ("name".into(), "broken-oidc".into())],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let url = r.location().unwrap();
+    assert!(
+        url.starts_with("/settings/sso/test/report?id="),
+        "straight to the report: {url}"
+    );
+    let report = b.get(&url).await;
+    assert!(report.body.contains("✗ Failed"), "{}", report.body);
+    assert_eq!(marks(&report), ["fail", "not-reached"], "{}", report.body);
+    assert!(report.body.contains("<code>oidc:"), "{}", report.body);
+
+    // A run whose IdP has not answered yet says so.
+    let csrf = b.csrf().await;
+    let to_idp = b
+        .post(
+            "/settings/sso/test",
+            &[("csrf".into(), csrf), ("name".into(), "demo-saml".into())],
+        )
+        .await;
+    assert_eq!(to_idp.status, 303);
+    let id: String = sqlx::query_scalar(
+        "SELECT id FROM connection_tests WHERE connection = 'demo-saml' AND sealed_report IS NULL",
+    )
+    .fetch_one(&s.state.pool)
+    .await
+    .unwrap();
+    let waiting = b.get(&format!("/settings/sso/test/report?id={id}")).await;
+    assert_eq!(waiting.status, 200);
+    assert!(
+        waiting.body.contains("Waiting for the identity provider"),
+        "{}",
+        waiting.body
+    );
+}
