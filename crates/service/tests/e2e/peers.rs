@@ -102,6 +102,7 @@ impl Peer {
             .stderr(out)
             .spawn()
             .map_err(|e| {
+                let _ = std::fs::remove_file(&log);
                 fail(format!(
                     "cannot start {} (Debian's `nodejs`): {e}",
                     node.display()
