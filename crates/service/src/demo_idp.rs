@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -503,7 +503,7 @@ pub fn saml_response(
 }
 
 /// The auto-submitting HTML form that posts a SAML response to the ACS; its one inline script carries `nonce`
-/// (serve it with [`crate::post_binding_csp`]).
+/// (serve it with [`crate::web::auto_post_page`]).
 #[must_use]
 pub fn post_form(acs: &str, saml_response_b64: &str, relay_state: &str, nonce: &str) -> String {
     let relay = if relay_state.is_empty() {
@@ -523,22 +523,6 @@ pub fn post_form(acs: &str, saml_response_b64: &str, relay_state: &str, nonce: &
         esc(saml_response_b64),
         esc(nonce)
     )
-}
-
-/// An HTML page with an inline auto-submit script, served under its own nonce-based Content-Security-Policy.
-pub fn auto_post(html: impl FnOnce(&str) -> String) -> Response {
-    let Ok(nonce) = crate::crypto::random_token(16) else {
-        return bad("no randomness");
-    };
-    let csp = crate::post_binding_csp(&nonce);
-    match axum::http::HeaderValue::from_str(&csp) {
-        Ok(v) => (
-            [(axum::http::header::CONTENT_SECURITY_POLICY, v)],
-            Html(html(&nonce)),
-        )
-            .into_response(),
-        Err(_) => bad("bad nonce"),
-    }
 }
 
 async fn saml_respond(State(state): State<AppState>, body: Bytes) -> Response {
@@ -561,14 +545,18 @@ async fn saml_respond(State(state): State<AppState>, body: Bytes) -> Response {
         .filter(|r| !r.is_empty())
         .map(String::as_str);
     match saml_response(idp, &app, user, irt, state.now()) {
-        Ok(xml) => auto_post(|nonce| {
-            post_form(
-                &app.acs_url,
-                &STANDARD.encode(xml),
-                p.get("relay_state").map_or("", String::as_str),
-                nonce,
-            )
-        }),
+        Ok(xml) => match crate::web::csp_nonce() {
+            Ok(nonce) => crate::web::auto_post_page(
+                post_form(
+                    &app.acs_url,
+                    &STANDARD.encode(xml),
+                    p.get("relay_state").map_or("", String::as_str),
+                    &nonce,
+                ),
+                &nonce,
+            ),
+            Err(e) => crate::web::error_page(&e),
+        },
         Err(e) => crate::web::error_page(&e),
     }
 }

@@ -112,6 +112,29 @@ async fn load_user(tx: &mut Transaction<'_, Any>, row: Option<AnyRow>) -> Result
     Ok(Some(user))
 }
 
+/// The accounts `identity` could be in workspace `ws` (by subject, email, SCIM keys), read in one snapshot and
+/// without any write: what the optimistic JIT pass and the test-connection preview decide on.
+pub async fn existing_snapshot(
+    state: &AppState,
+    ws: &str,
+    identity: &Identity,
+    policy: &Policy,
+) -> Result<Existing> {
+    let mut read = state.pool.begin().await?;
+    if state.dialect == crate::db::Dialect::Postgres {
+        // One snapshot for all the lookups, as SQLite's read transaction gives. Under READ COMMITTED each
+        // statement would see the commits made so far, so a concurrent first login could show up by email with
+        // its link but not by subject, and read as "linked to another subject". (A read-only REPEATABLE READ
+        // transaction never fails to serialize.)
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *read)
+            .await?;
+    }
+    let existing = lookup(&mut read, ws, identity, policy).await?;
+    read.rollback().await?;
+    Ok(existing)
+}
+
 async fn lookup(
     tx: &mut Transaction<'_, Any>,
     ws: &str,
@@ -267,19 +290,8 @@ pub async fn provision(
     // Optimistic pass on a read snapshot: a returning user with nothing to change (the common case) or a refusal
     // needs no write, so it takes no write lock.
     {
-        let mut read = state.pool.begin().await?;
-        if state.dialect == crate::db::Dialect::Postgres {
-            // One snapshot for all the lookups, as SQLite's read transaction gives. Under READ COMMITTED each
-            // statement would see the commits made so far, so a concurrent first login could show up by email with
-            // its link but not by subject, and read as "linked to another subject". (A read-only REPEATABLE READ
-            // transaction never fails to serialize.)
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(&mut *read)
-                .await?;
-        }
-        let existing = lookup(&mut read, ws, identity, policy).await?;
+        let existing = existing_snapshot(state, ws, identity, policy).await?;
         let decision = decide(identity, &existing, policy);
-        read.rollback().await?;
         match &decision {
             Decision::Deny { .. } => return Ok((decision, None)),
             Decision::SignIn { user, .. } => {

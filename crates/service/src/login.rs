@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use gatehouse_jit::{
     Claims, ConnectionId, Decision, IdpKind, Mapping, Policy, Role, RoleMapping, RoleRule, Rule,
@@ -16,7 +16,7 @@ use gatehouse_jit::{
 use gatehouse_oidc::{
     AllowedOrigins, AuthorizationRequest, Callback, HttpResponse, IdToken, InitiateLogin,
     JwksCache, OidcConnection, PendingLogin, ProviderMetadata, RefetchDecision, TokenResponse,
-    VerifiedIdToken, execute_async,
+    VerifiedIdToken,
 };
 use gatehouse_saml::{Outgoing, PendingRequest, RequestOptions};
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ async fn landing_inner(state: &AppState, headers: &HeaderMap) -> Result<Response
          <tr><th>Workspace</th><td>{} ({} plan)</td></tr>\
          <tr><th>Connection</th><td>{}</td></tr><tr><th>How</th><td>{}</td></tr>\
          <tr><th>Role</th><td>{}</td></tr><tr><th>Provisioned by</th><td>{}</td></tr></table>\
-         <p><a href=\"/settings/tokens\">Personal access tokens</a> · <a href=\"/settings/sso\">SSO connections</a> · <a href=\"/settings/members\">Members</a> · <a href=\"/settings/audit\">Audit log</a> · \
+         <p><a href=\"/settings/tokens\">Personal access tokens</a> · <a href=\"/settings/sso\">SSO connections</a> · <a href=\"/settings/domains\">Domains</a> · <a href=\"/settings/scim\">SCIM</a> · <a href=\"/settings/members\">Members</a> · <a href=\"/settings/audit\">Audit log</a> · \
          <a href=\"/logout\">Sign out</a></p>{demo}",
         esc(user.display_name.as_deref().unwrap_or("(no name)")),
         esc(user.email.as_deref().unwrap_or("no email")),
@@ -325,9 +325,10 @@ async fn start_saml(
         .bind(purpose)
         .execute(&state.pool)
         .await?;
-    Ok(match request.encode(&sp, None)? {
+    let nonce = web::csp_nonce()?;
+    Ok(match request.encode(&sp, Some(&nonce))? {
         Outgoing::Redirect(url) => web::see_other(&url),
-        Outgoing::PostForm(html) => Html(html).into_response(),
+        Outgoing::PostForm(html) => web::auto_post_page(html, &nonce),
     })
 }
 
@@ -414,9 +415,11 @@ async fn http(
     request: gatehouse_oidc::HttpRequest,
     what: &'static str,
 ) -> Result<HttpResponse, LoginError> {
-    execute_async(&state.http, request).await.map_err(|detail| {
-        LoginError::Refused(Refusal::oidc(&gatehouse_oidc::Error::Http { what, detail }))
-    })
+    crate::egress::execute(state, request)
+        .await
+        .map_err(|detail| {
+            LoginError::Refused(Refusal::oidc(&gatehouse_oidc::Error::Http { what, detail }))
+        })
 }
 
 /// The provider metadata of a connection (fetched once, then cached).

@@ -94,6 +94,21 @@ pub fn copyable(value: &str) -> String {
     )
 }
 
+/// A fresh nonce for a page's one inline script (128 random bits).
+pub fn csp_nonce() -> Result<String> {
+    crate::crypto::random_token(16)
+}
+
+/// An auto-submitting page (POST binding) whose one inline script carries `nonce`, under
+/// [`crate::post_binding_csp`]: that script runs, no other inline code would.
+#[must_use]
+pub fn auto_post_page(html: String, nonce: &str) -> Response {
+    match HeaderValue::from_str(&crate::post_binding_csp(nonce)) {
+        Ok(csp) => ([(header::CONTENT_SECURITY_POLICY, csp)], Html(html)).into_response(),
+        Err(_) => error_page(&Error::Internal("CSP nonce".into())),
+    }
+}
+
 /// Serves [`SCRIPT`].
 pub async fn script() -> Response {
     (

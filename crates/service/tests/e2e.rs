@@ -520,3 +520,49 @@ async fn settings_pages_fit_a_phone_screen() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn test_connection_reports_without_signing_anyone_in() {
+    e2e(
+        "test_connection_reports_without_signing_anyone_in",
+        |b: Ctx| async move {
+            b.sign_in("ada@demo.example", "demo-saml").await?;
+            let before = b
+                .session_cookie()
+                .await?
+                .ok_or_else(|| fail("no session cookie"))?;
+            b.go("/settings/sso").await?;
+            b.wait_text("Test connection").await?;
+            // A real login on demo-saml, as Grace, that ends in a report.
+            b.submit_css("section#conn-demo-saml form[action='/settings/sso/test'] button")
+                .await?;
+            b.click_button("(grace@demo.example)").await?;
+            let report = b.wait_text("Checks").await?;
+            b.shot("report").await;
+            assert!(report.contains("✓ Passed"), "{report}");
+            assert!(
+                report.contains("grace@demo.example"),
+                "the attributes that arrived:\n{report}"
+            );
+            assert!(
+                report.contains("Just-in-time provisioning (preview, not applied)"),
+                "{report}"
+            );
+            assert!(!report.contains("✗"), "{report}");
+            // The admin is still the admin: same session, and Grace was not created by the test.
+            let after = b
+                .session_cookie()
+                .await?
+                .ok_or_else(|| fail("the admin's session is gone"))?;
+            assert_eq!(before.value(), after.value());
+            b.go("/").await?;
+            let home = b.wait_text("Signed in as").await?;
+            assert!(home.contains("ada@demo.example"), "{home}");
+            b.go("/settings/members").await?;
+            let members = b.wait_text("Provisioned by").await?;
+            assert!(!members.contains("grace@demo.example"), "{members}");
+            Ok(())
+        },
+    )
+    .await;
+}

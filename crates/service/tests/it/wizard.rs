@@ -615,3 +615,55 @@ async fn idp_urls_on_private_addresses_are_refused_outside_a_local_trial() {
     assert!(!gatehouse_service::Config::new("https://app.example.com").allow_private_idp_addresses);
     assert!(gatehouse_service::Config::new("http://localhost:8080").allow_private_idp_addresses);
 }
+
+#[tokio::test]
+async fn a_post_binding_authn_request_page_runs_under_its_own_nonce() {
+    let s = start().await;
+    let conn = model::connection_by_name(&s.state, "demo-saml")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut settings = conn.saml_settings().unwrap();
+    settings.idp.sso_binding = gatehouse_saml::Binding::HttpPost;
+    model::update_connection_config(&s.state, &conn, &serde_json::to_string(&settings).unwrap())
+        .await
+        .unwrap();
+    let mut b = Browser::new(&s.base);
+    let csrf = b.csrf().await;
+    let page = b
+        .post(
+            "/login",
+            &form_of(&[
+                ("csrf", &csrf),
+                ("email", "ada@demo.example"),
+                ("connection", "demo-saml"),
+            ]),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("name=\"SAMLRequest\""), "{}", page.body);
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(
+        !csp.contains("'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(page.body.matches("<script").count(), 1, "{}", page.body);
+    assert!(
+        page.body.contains(&format!("<script nonce=\"{nonce}\">")),
+        "{}",
+        page.body
+    );
+}
