@@ -351,6 +351,15 @@ pub enum Error {
     /// The operating system's random generator failed.
     #[error("random generator failed")]
     Random,
+    /// A [`LoginFlow`](crate::LoginFlow) was driven out of turn (a reply where none was due, none where one
+    /// was, or a call after it finished or failed): a bug in the driver; nothing is signed in.
+    #[error("login flow driven out of turn: expected {expected}, received {received}")]
+    FlowOutOfOrder {
+        /// What the flow's state allowed.
+        expected: &'static str,
+        /// What the driver passed.
+        received: &'static str,
+    },
 }
 
 impl Error {
@@ -405,6 +414,7 @@ impl Error {
             Self::TargetLinkRejected { .. } => "target_link_rejected",
             Self::InvalidClientKey { .. } => "invalid_client_key",
             Self::Random { .. } => "random",
+            Self::FlowOutOfOrder { .. } => "flow_out_of_order",
         }
     }
 

@@ -1,7 +1,8 @@
-//! The HTTP boundary: request/response values and the tiny [`HttpClient`] trait the caller implements.
+//! The HTTP boundary: request/response values and the tiny client traits the caller implements, blocking
+//! ([`HttpClient`]) or async ([`AsyncHttpClient`]).
 //!
 //! Every exchange this crate needs (discovery, JWKS, token, userinfo) is built as an [`HttpRequest`] and read
-//! back from an [`HttpResponse`], so an async caller can do the I/O itself and never implement the trait.
+//! back from an [`HttpResponse`], so a caller can also do the I/O itself and implement neither trait.
 
 use url::Url;
 
@@ -122,9 +123,39 @@ impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
     }
 }
 
+/// The async counterpart of [`HttpClient`], for [`complete_login_async`](crate::complete_login_async): same
+/// contract (no redirects to other hosts, timeouts, a transport failure as a `String` without secrets). The
+/// future is `Send` so the login runs inside multi-threaded executors (axum handlers). With the `reqwest`
+/// feature, `reqwest::Client` implements it (build it with [`reqwest_client`](crate::reqwest_client)).
+pub trait AsyncHttpClient {
+    /// Performs the exchange.
+    fn execute(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, String>> + Send;
+}
+
+impl<T: AsyncHttpClient + Sync> AsyncHttpClient for &T {
+    fn execute(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, String>> + Send {
+        (**self).execute(request)
+    }
+}
+
+impl<T: AsyncHttpClient + Send + Sync> AsyncHttpClient for std::sync::Arc<T> {
+    fn execute(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, String>> + Send {
+        (**self).execute(request)
+    }
+}
+
 #[cfg(feature = "reqwest")]
 mod reqwest_adapter {
-    use super::{HttpClient, HttpRequest, HttpResponse, Method};
+    use super::{AsyncHttpClient, HttpClient, HttpRequest, HttpResponse, Method};
 
     fn build<B: ReqwestBuilder>(client: &B::Client, request: HttpRequest) -> B {
         let method = match request.method {
@@ -217,6 +248,25 @@ mod reqwest_adapter {
         }
     }
 
+    /// An async reqwest client (rustls) with no redirects and a 10 s timeout, as [`AsyncHttpClient`] wants.
+    pub fn reqwest_client() -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// `reqwest::Client` as an [`AsyncHttpClient`]; build it with [`reqwest_client`] (no redirects, timeout).
+    impl AsyncHttpClient for reqwest::Client {
+        fn execute(
+            &self,
+            request: HttpRequest,
+        ) -> impl Future<Output = Result<HttpResponse, String>> + Send {
+            execute_async(self, request)
+        }
+    }
+
     /// Performs `request` with an async reqwest client (for callers on tokio).
     pub async fn execute_async(
         client: &reqwest::Client,
@@ -238,4 +288,4 @@ mod reqwest_adapter {
 }
 
 #[cfg(feature = "reqwest")]
-pub use reqwest_adapter::{ReqwestBlocking, execute_async};
+pub use reqwest_adapter::{ReqwestBlocking, execute_async, reqwest_client};

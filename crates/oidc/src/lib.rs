@@ -1,8 +1,11 @@
 //! OpenID Connect relying party: discovery, JWKS caching, authorization code flow with PKCE, ID token and
 //! userinfo validation, third-party-initiated login and RP-initiated logout.
 //!
-//! Sans-IO: the caller does the HTTP (through the small [`HttpClient`] trait, or by sending the
-//! [`HttpRequest`] values itself) and passes the clock; the JWKS is a [`JwksCache`] value the caller owns.
+//! Sans-IO: the caller does the HTTP and passes the clock; the JWKS is a [`JwksCache`] value the caller owns.
+//! A login's completion is the step machine [`LoginFlow`], which asks for one [`HttpRequest`] at a time; it
+//! has two drivers, [`complete_login`] over the blocking [`HttpClient`] trait and [`complete_login_async`]
+//! over [`AsyncHttpClient`] (implemented for `reqwest::Client` with the `reqwest` feature), and any other
+//! I/O can drive it directly.
 //! Claims exist only in a [`VerifiedIdToken`], which only [`VerifiedIdToken::verify`] builds after every check.
 //!
 //! # Security decisions
@@ -83,12 +86,12 @@ pub use config::{ClientAuthMethod, Issuer, OidcConnection};
 pub use discovery::ProviderMetadata;
 pub use error::Error;
 pub use flow::{
-    LoginOutcome, complete_login, discovery_request, fetch_metadata, jwks_request, refresh_jwks,
-    verify_id_token,
+    LoginFlow, LoginOutcome, Reply, Step, complete_login, complete_login_async, discovery_request,
+    fetch_metadata, jwks_request, refresh_jwks, verify_id_token,
 };
-pub use http::{HttpClient, HttpRequest, HttpResponse, Method};
+pub use http::{AsyncHttpClient, HttpClient, HttpRequest, HttpResponse, Method};
 #[cfg(feature = "reqwest")]
-pub use http::{ReqwestBlocking, execute_async};
+pub use http::{ReqwestBlocking, execute_async, reqwest_client};
 pub use id_token::{IdTokenChecks, VerifiedIdToken};
 pub use initiate::{AllowedOrigins, InitiateLogin};
 pub use jsonwebtoken::Algorithm;

@@ -12,6 +12,7 @@
 
 mod conformance;
 mod corpus;
+mod drivers;
 mod flow_parts;
 mod initiate;
 mod interop;
