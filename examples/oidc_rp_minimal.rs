@@ -4,24 +4,20 @@
 //! RP: discovery, code flow with PKCE, state and nonce, ID token and userinfo checks, RP-initiated logout.
 #![allow(clippy::expect_used, reason = "an example")]
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
-use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header::COOKIE, header::SET_COOKIE};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Router, routing::get};
-use chrono::Utc;
-use gatehouse::oidc::{AuthorizationRequest, Callback, ClientSecret, Error, HttpClient};
+use axum::{Router, extract::RawQuery, extract::State, routing::get};
+use gatehouse::oidc::{AsyncHttpClient, AuthorizationRequest, Callback, ClientSecret, Error};
 use gatehouse::oidc::{JwksCache, OidcConnection, PendingLogin, ProviderMetadata, UserClaims};
-use gatehouse::oidc::{complete_login, logout_url};
+use gatehouse::oidc::{complete_login_async, fetch_metadata_async, logout_url};
 
 const APP_URL: &str = "http://127.0.0.1:3000/";
 
-/// What every request shares. `conn` and `metadata` are plain `Clone + Send + Sync` configuration; the rest is
-/// what the host must keep: the provider's keys (refreshed by `complete_login` when stale or when a token names
-/// an unknown key), logins in flight by `state` (they hold the PKCE verifier, so they stay server-side; each is
-/// used once) and sessions (a real app keeps these two in its database), and the blocking HTTP client.
+/// What every request shares: configuration (`conn`, `metadata`), the provider's keys (refreshed by the login
+/// when stale or when a token names an unknown key), logins in flight by `state` (they hold the PKCE verifier:
+/// server-side, used once), sessions (a real app keeps these two in its database) and the async HTTP client.
 #[allow(missing_docs, reason = "described above")]
 pub struct Rp<H> {
     pub conn: OidcConnection,
@@ -39,17 +35,19 @@ pub fn app<H: Http>(rp: Arc<Rp<H>>) -> Router {
     app.route("/logout", get(logout::<H>)).with_state(rp)
 }
 
-/// What `complete_login` needs to reach the token, JWKS and userinfo endpoints from a blocking task.
-pub trait Http: HttpClient + Send + Sync + 'static {}
-impl<H: HttpClient + Send + Sync + 'static> Http for H {}
+/// What `complete_login_async` needs to reach the token, JWKS and userinfo endpoints from a handler.
+pub trait Http: AsyncHttpClient + Send + Sync + 'static {}
+impl<H: AsyncHttpClient + Send + Sync + 'static> Http for H {}
 type App<H> = State<Arc<Rp<H>>>;
 type Reply = Result<Response, (StatusCode, String)>;
 
 /// A refused sign-in: the error (expected and received values, no secrets) and what the admin should change.
 fn refused(e: Error) -> (StatusCode, String) {
     let hint = e.admin_hint().unwrap_or("");
-    let body = format!("Sign-in refused: {e}\n{hint}\n");
-    (StatusCode::FORBIDDEN, body)
+    (
+        StatusCode::FORBIDDEN,
+        format!("Sign-in refused: {e}\n{hint}\n"),
+    )
 }
 
 fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -58,7 +56,7 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 async fn login<H: Http>(State(rp): App<H>) -> Reply {
-    let now = Utc::now();
+    let now = chrono::Utc::now();
     let request = AuthorizationRequest::new(&rp.conn, &rp.metadata);
     let (url, pending) = request.build(now).map_err(refused)?;
     // The state cookie binds the login to this browser: a callback with someone else's code is refused.
@@ -74,19 +72,13 @@ async fn callback<H: Http>(State(rp): App<H>, headers: HeaderMap, query: RawQuer
     let pending = rp.pending.lock().expect("pending").remove(state);
     let pending = pending.ok_or((StatusCode::BAD_REQUEST, "no sign-in started here".into()))?;
     let callback = Callback::from_query(query.0.as_deref().unwrap_or_default()).map_err(refused)?;
-    // The token, JWKS and userinfo requests block: run them off the async worker threads.
-    let (shared, now) = (rp.clone(), Utc::now());
-    let outcome = tokio::task::spawn_blocking(move || {
-        let (http, conn, meta) = (&shared.http, &shared.conn, &shared.metadata);
-        let mut jwks = shared.jwks.lock().expect("jwks").clone();
-        let done = complete_login(http, conn, meta, &mut jwks, &pending, &callback, now);
-        *shared.jwks.lock().expect("jwks") = jwks;
-        done
-    });
-    let login = outcome.await.expect("the login task").map_err(refused)?;
-    let mut id = [0u8; 32];
-    getrandom::fill(&mut id).expect("OS randomness");
-    let sid: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let mut jwks = rp.jwks.lock().expect("jwks").clone(); // no std Mutex guard across .await
+    let (http, conn, meta, now) = (&rp.http, &rp.conn, &rp.metadata, chrono::Utc::now());
+    let done = complete_login_async(http, conn, meta, &mut jwks, &pending, &callback, now).await;
+    *rp.jwks.lock().expect("jwks") = jwks;
+    let login = done.map_err(refused)?;
+    let random = || getrandom::u64().expect("OS randomness");
+    let sid: String = (0..4).map(|_| format!("{:016x}", random())).collect(); // 256 bits
     let (user, session) = (login.user, format!("sid={sid}; HttpOnly; SameSite=Lax"));
     let email = user.string_claim("email").unwrap_or("");
     let page = format!("Signed in as {} ({email})\n", user.subject());
@@ -104,29 +96,25 @@ async fn logout<H: Http>(State(rp): App<H>, headers: HeaderMap) -> Response {
     ([(SET_COOKIE, "sid=; Max-Age=0")], Redirect::to(&to)).into_response()
 }
 
-fn main() {
+#[tokio::main]
+async fn main() {
     let var = |name: &str| std::env::var(name).expect(name);
     let (issuer, client_id) = (var("OIDC_ISSUER"), var("OIDC_CLIENT_ID"));
     let secret = ClientSecret::new(var("OIDC_CLIENT_SECRET"));
     let redirect = format!("{APP_URL}login/callback");
     let conn = OidcConnection::new(&issuer, &client_id, secret, &redirect).expect("settings");
-    let http = gatehouse::oidc::ReqwestBlocking::new().expect("HTTP client");
-    let metadata = gatehouse::oidc::fetch_metadata(&http, &conn.issuer).expect("discovery");
-    let jwks = Mutex::new(JwksCache::new(conn.jwks_refetch_cooldown_secs)); // fetched at the first login
-    let (pending, sessions) = (Mutex::default(), Mutex::default());
+    let http = gatehouse::oidc::reqwest_client().expect("HTTP client"); // no redirects, 10 s timeout
+    let found = fetch_metadata_async(&http, &conn.issuer).await;
     let rp = Arc::new(Rp {
+        jwks: Mutex::new(JwksCache::for_connection(&conn)), // keys fetched at the first login
+        metadata: found.expect("discovery"),
+        pending: Mutex::default(),
+        sessions: Mutex::default(),
         conn,
-        metadata,
-        jwks,
-        pending,
-        sessions,
         http,
     });
-    let server = async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await;
-        println!("open {APP_URL}login");
-        axum::serve(listener.expect("port 3000"), app(rp)).await
-    };
-    let runtime = tokio::runtime::Runtime::new().expect("tokio");
-    runtime.block_on(server).expect("server");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await;
+    println!("open {APP_URL}login");
+    let served = axum::serve(listener.expect("port 3000"), app(rp)).await;
+    served.expect("server");
 }

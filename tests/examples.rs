@@ -656,8 +656,8 @@ mod oidc {
     use std::sync::{Arc, Mutex};
 
     use gatehouse::oidc::{
-        ClientSecret, HttpClient, HttpRequest, HttpResponse, JwksCache, Method, OidcConnection,
-        PkceVerifier, fetch_metadata, pkce_challenge,
+        AsyncHttpClient, ClientSecret, HttpClient, HttpRequest, HttpResponse, JwksCache, Method,
+        OidcConnection, PkceVerifier, fetch_metadata, pkce_challenge,
     };
     use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -756,6 +756,16 @@ mod oidc {
                 }
                 _ => json_response(404, &json!({})),
             })
+        }
+    }
+
+    /// The example's handlers drive `complete_login_async`: the in-process OP answers at once.
+    impl AsyncHttpClient for Op {
+        fn execute(
+            &self,
+            request: HttpRequest,
+        ) -> impl Future<Output = Result<HttpResponse, String>> + Send {
+            std::future::ready(HttpClient::execute(self, request))
         }
     }
 

@@ -27,18 +27,25 @@ pub fn jwks_request(metadata: &ProviderMetadata) -> HttpRequest {
     )
 }
 
-fn send(
-    http: &impl HttpClient,
-    what: &'static str,
-    request: HttpRequest,
-) -> Result<HttpResponse, Error> {
-    http.execute(request)
-        .map_err(|detail| Error::Http { what, detail })
-}
-
 /// Fetches and checks the provider metadata of `issuer`.
 pub fn fetch_metadata(http: &impl HttpClient, issuer: &Issuer) -> Result<ProviderMetadata, Error> {
-    let response = send(http, "discovery", discovery_request(issuer)?)?;
+    read_metadata(http.execute(discovery_request(issuer)?), issuer)
+}
+
+/// [`fetch_metadata`] over an [`AsyncHttpClient`].
+pub async fn fetch_metadata_async(
+    http: &impl AsyncHttpClient,
+    issuer: &Issuer,
+) -> Result<ProviderMetadata, Error> {
+    read_metadata(http.execute(discovery_request(issuer)?).await, issuer)
+}
+
+/// Checks the answer to [`discovery_request`].
+fn read_metadata(reply: Reply, issuer: &Issuer) -> Result<ProviderMetadata, Error> {
+    let response = reply.map_err(|detail| Error::Http {
+        what: "discovery",
+        detail,
+    })?;
     if response.status != 200 {
         return Err(Error::HttpStatus {
             what: "discovery",

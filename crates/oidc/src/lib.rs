@@ -87,7 +87,7 @@ pub use discovery::ProviderMetadata;
 pub use error::Error;
 pub use flow::{
     LoginFlow, LoginOutcome, Reply, Step, complete_login, complete_login_async, discovery_request,
-    fetch_metadata, jwks_request, refresh_jwks, verify_id_token,
+    fetch_metadata, fetch_metadata_async, jwks_request, refresh_jwks, verify_id_token,
 };
 pub use http::{AsyncHttpClient, HttpClient, HttpRequest, HttpResponse, Method};
 #[cfg(feature = "reqwest")]
