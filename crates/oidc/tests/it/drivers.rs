@@ -19,7 +19,7 @@ use crate::mock_op::{MockOp, OpKey, Scenario, Signer, now};
 
 /// Polls `future` to completion with a no-op waker: every client here answers at once, so a future still
 /// pending after a few polls is a bug, not a wait.
-fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     for _ in 0..100 {

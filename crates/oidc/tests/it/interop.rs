@@ -15,7 +15,7 @@ use std::time::Duration;
 use gatehouse_oidc::{
     AuthorizationRequest, Callback, ClientAssertionKey, ClientAuthMethod, ClientSecret, Error,
     HttpClient, HttpRequest, HttpResponse, JwksCache, Method, OidcConnection, RefetchDecision,
-    ResponseMode, complete_login, fetch_metadata, logout_url, refresh_jwks,
+    ResponseMode, complete_login, complete_login_async, fetch_metadata, logout_url, refresh_jwks,
 };
 
 fn op_dir() -> PathBuf {
@@ -144,6 +144,16 @@ impl HttpClient for LoopbackHttp {
     }
 }
 
+/// The loopback client as an async one for `complete_login_async` (it answers before the future is polled).
+impl gatehouse_oidc::AsyncHttpClient for LoopbackHttp {
+    fn execute(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, String>> + Send {
+        std::future::ready(HttpClient::execute(self, request))
+    }
+}
+
 /// Undoes the HTML escaping of attribute values (`&amp; &lt; &gt; &quot; &#39;`).
 fn html_unescape(value: &str) -> String {
     value
@@ -210,6 +220,43 @@ fn login_as(
         .build(now)?;
     let callback = browse_to_callback(http, url, conn.redirect_uri.as_str());
     complete_login(http, conn, metadata, jwks, &pending, &callback, now)
+}
+
+/// The same login completed by the async driver.
+fn login_async(
+    http: &LoopbackHttp,
+    conn: &OidcConnection,
+    metadata: &gatehouse_oidc::ProviderMetadata,
+    jwks: &mut JwksCache,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<gatehouse_oidc::LoginOutcome, Error> {
+    let (url, pending) = AuthorizationRequest::new(conn, metadata).build(now)?;
+    let callback = browse_to_callback(http, url, conn.redirect_uri.as_str());
+    let login = complete_login_async(http, conn, metadata, jwks, &pending, &callback, now);
+    crate::drivers::block_on(login)
+}
+
+/// The same login with the relying party's own calls (token, JWKS, userinfo) made by an async
+/// `reqwest::Client` on a tokio runtime, discovery included.
+#[cfg(feature = "reqwest")]
+fn login_through_async_reqwest(
+    conn: &OidcConnection,
+    metadata: &gatehouse_oidc::ProviderMetadata,
+    jwks: &mut JwksCache,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<gatehouse_oidc::LoginOutcome, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let rp = gatehouse_oidc::reqwest_client().expect("reqwest client");
+    let (url, pending) = AuthorizationRequest::new(conn, metadata).build(now)?;
+    let callback = browse_to_callback(&LoopbackHttp::default(), url, conn.redirect_uri.as_str());
+    runtime.block_on(async {
+        let discovered = gatehouse_oidc::fetch_metadata_async(&rp, &conn.issuer).await?;
+        assert_eq!(&discovered, metadata, "discovery through async reqwest");
+        complete_login_async(&rp, conn, metadata, jwks, &pending, &callback, now).await
+    })
 }
 
 /// The same login with the relying party's own calls (token, JWKS, userinfo) made through the reqwest adapter.
@@ -303,7 +350,16 @@ fn node_oidc_provider_code_flow_userinfo_logout_and_key_rotation() {
         let outcome =
             login_through_reqwest(&conn, &metadata, &mut jwks, t0).expect("reqwest adapter");
         assert_eq!(outcome.user.string_claim("email"), Some("ada@acme.test"));
+        let outcome = login_through_async_reqwest(&conn, &metadata, &mut jwks, t0)
+            .expect("async reqwest client");
+        assert_eq!(outcome.user.string_claim("email"), Some("ada@acme.test"));
     }
+
+    // The async driver over the same OP gives the same user.
+    let outcome = login_async(&LoopbackHttp::default(), &conn, &metadata, &mut jwks, t0)
+        .expect("async driver");
+    assert_eq!(outcome.user.subject(), "ada");
+    assert_eq!(outcome.user.string_claim("name"), Some("Ada Lovelace"));
 
     // client_secret_post with response_mode=form_post.
     let mut post = conn.clone();
