@@ -500,6 +500,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(Arc<DemoIdp>, String)> {
                 entity_id: state.sp_entity_id(DEMO_SAML),
                 acs_url: state.acs_url(DEMO_SAML),
                 cert_pem: saml_conn.cert_pem.clone(),
+                encryption_cert_pem: None,
             },
         );
     }

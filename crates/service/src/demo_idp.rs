@@ -78,6 +78,9 @@ pub struct SamlApp {
     pub acs_url: String,
     /// The SP's request-signing certificate (PEM), when it signs.
     pub cert_pem: Option<String>,
+    /// The SP's encryption certificate (PEM): when set, assertions are encrypted to it (Okta's "Assertion
+    /// Encryption": AES-256-GCM content, RSA-OAEP key transport).
+    pub encryption_cert_pem: Option<String>,
 }
 
 /// An OIDC client the demo IdP serves.
@@ -492,14 +495,78 @@ pub fn saml_response(
         esc(user.email),
         esc(&app.entity_id),
     );
-    sign_enveloped(
+    let signed = sign_enveloped(
         &xml,
         Some(&assertion_id),
         Placement::After(ASSERTION_NS, "Issuer"),
         &idp.saml_key,
         SignatureAlgorithm::RsaSha256,
     )
-    .map_err(|e| Error::Internal(format!("demo IdP signing: {e}")))
+    .map_err(|e| Error::Internal(format!("demo IdP signing: {e}")))?;
+    match &app.encryption_cert_pem {
+        Some(cert) => encrypt_assertion(&signed, cert),
+        None => Ok(signed),
+    }
+}
+
+/// Replaces the signed `saml:Assertion` of `response` by an `EncryptedAssertion` to the SP's certificate: the
+/// assertion encrypted with a fresh AES-256-GCM key (XML Encryption 1.1: IV, ciphertext, tag), the key wrapped with
+/// RSA-OAEP (MGF1 with SHA-1, SHA-1 digest: `xmlenc#rsa-oaep-mgf1p`).
+fn encrypt_assertion(response: &str, cert_pem: &str) -> Result<String> {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OaepPublicEncryptingKey, PublicEncryptingKey};
+    let bad = |what: &str| Error::Internal(format!("demo IdP encryption: {what}"));
+    let end_tag = "</saml:Assertion>";
+    let start = response
+        .find("<saml:Assertion ")
+        .ok_or_else(|| bad("no assertion"))?;
+    let end = response
+        .find(end_tag)
+        .ok_or_else(|| bad("no assertion end"))?
+        + end_tag.len();
+    let (Some(head), Some(assertion), Some(tail)) = (
+        response.get(..start),
+        response.get(start..end),
+        response.get(end..),
+    ) else {
+        return Err(bad("assertion bounds"));
+    };
+    let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes())
+        .map_err(|_| bad("certificate PEM"))?;
+    let cert = pem.parse_x509().map_err(|_| bad("certificate"))?;
+    let public =
+        PublicEncryptingKey::from_der(cert.public_key().raw).map_err(|_| bad("RSA key"))?;
+    let oaep = OaepPublicEncryptingKey::new(public).map_err(|_| bad("RSA key"))?;
+    let cek = crate::crypto::random_bytes(32)?;
+    let iv = crate::crypto::random_bytes(12)?;
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(&iv);
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &cek).map_err(|_| bad("AES key"))?);
+    let mut sealed = assertion.as_bytes().to_vec();
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::empty(),
+        &mut sealed,
+    )
+    .map_err(|_| bad("AES-GCM"))?;
+    let mut data = iv;
+    data.extend_from_slice(&sealed);
+    let mut wrapped = vec![0u8; oaep.ciphertext_size()];
+    let wrapped = oaep
+        .encrypt(&OAEP_SHA1_MGF1SHA1, &cek, &mut wrapped, None)
+        .map_err(|_| bad("RSA-OAEP"))?;
+    Ok(format!(
+        "{head}<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\" \
+         Type=\"http://www.w3.org/2001/04/xmlenc#Element\"><xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#aes256-gcm\"/>\
+         <ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><xenc:EncryptedKey>\
+         <xenc:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\">\
+         <ds:DigestMethod Algorithm=\"http://www.w3.org/2000/09/xmldsig#sha1\"/></xenc:EncryptionMethod>\
+         <xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>\
+         <xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>\
+         </saml:EncryptedAssertion>{tail}",
+        STANDARD.encode(wrapped),
+        STANDARD.encode(&data)
+    ))
 }
 
 /// The auto-submitting HTML form that posts a SAML response to the ACS; its one inline script carries `nonce`

@@ -673,7 +673,7 @@ async fn saml_acs_inner(
     };
     attempt.posted = true;
     let settings = conn.saml_settings()?;
-    let sp = model::saml_sp_with(state, conn, false)?;
+    let sp = model::acs_sp(state, ctx);
     let now = state.now();
     let xml = gatehouse_saml::decode_form_value(posted)?;
     // A test run also sends its ID as RelayState: an IdP that answers without InResponseTo (as if IdP-initiated)

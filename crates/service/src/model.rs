@@ -23,6 +23,8 @@ pub struct LoginContext {
     pub workspace: Workspace,
     /// The workspace's verified domains.
     pub domains: Vec<String>,
+    /// A SAML connection's SP key (unsealed once per cache period, not per login): decrypts encrypted assertions.
+    pub sp_key: Option<Arc<SpKey>>,
 }
 
 /// How long a [`LoginContext`] is reused, in seconds.
@@ -53,10 +55,15 @@ pub async fn login_context(state: &AppState, name: &str) -> Result<Option<LoginC
         .await?
         .ok_or_else(|| Error::NotFound("workspace".into()))?;
     let domains = verified_domains(state, &workspace.id).await?;
+    let sp_key = match connection.kind {
+        Kind::Saml => Some(sp_key(state, &connection)?),
+        Kind::Oidc => None,
+    };
     let ctx = LoginContext {
         connection,
         workspace,
         domains,
+        sp_key,
     };
     if let Ok(mut c) = state.login_cache.lock() {
         if c.len() > 10_000 {
@@ -565,8 +572,9 @@ pub fn saml_sp(
     )
 }
 
-/// The SP side of a SAML connection; with `with_key`, the decrypted signing key too (the ACS needs none: the
-/// service requests no encrypted assertions, and validation uses only the IdP's pinned certificates).
+/// The SP side of a SAML connection; with `with_key`, its unsealed key too: it signs AuthnRequests when the connection
+/// says so, and decrypts assertions an IdP encrypted to its certificate (the same certificate is published for both
+/// uses in the SP metadata and at `/pem`).
 pub fn saml_sp_with(
     state: &AppState,
     conn: &Connection,
@@ -574,21 +582,38 @@ pub fn saml_sp_with(
 ) -> Result<ServiceProvider> {
     let mut sp = ServiceProvider::new(state.sp_entity_id(&conn.name), state.acs_url(&conn.name));
     if with_key {
-        let sealed = conn
-            .sealed_secret
-            .as_deref()
-            .ok_or_else(|| Error::Internal(format!("connection {} has no SP key", conn.name)))?;
-        let key_pem = state
-            .key
-            .open(&secret_purpose(Kind::Saml, &conn.name), sealed)?;
-        let key_pem = String::from_utf8(key_pem)
-            .map_err(|_| Error::Internal("SP key is not UTF-8".into()))?;
-        let cert = conn.cert_pem.as_deref().unwrap_or_default();
-        let key =
-            SpKey::from_pem(&key_pem, cert).map_err(|e| Error::Internal(format!("SP key: {e}")))?;
-        sp.signing_key = Some(Arc::new(key));
+        let key = sp_key(state, conn)?;
+        sp.signing_key = Some(key.clone());
+        sp.decryption_key = Some(key);
     }
     Ok(sp)
+}
+
+/// The SP of a connection at the ACS: validation uses only the IdP's pinned certificates; the (cached) SP key
+/// decrypts an `EncryptedAssertion`.
+#[must_use]
+pub fn acs_sp(state: &AppState, ctx: &LoginContext) -> ServiceProvider {
+    let conn = &ctx.connection;
+    let mut sp = ServiceProvider::new(state.sp_entity_id(&conn.name), state.acs_url(&conn.name));
+    sp.decryption_key.clone_from(&ctx.sp_key);
+    sp
+}
+
+/// A SAML connection's SP key, unsealed with the master key.
+fn sp_key(state: &AppState, conn: &Connection) -> Result<Arc<SpKey>> {
+    let sealed = conn
+        .sealed_secret
+        .as_deref()
+        .ok_or_else(|| Error::Internal(format!("connection {} has no SP key", conn.name)))?;
+    let key_pem = state
+        .key
+        .open(&secret_purpose(Kind::Saml, &conn.name), sealed)?;
+    let key_pem =
+        String::from_utf8(key_pem).map_err(|_| Error::Internal("SP key is not UTF-8".into()))?;
+    let cert = conn.cert_pem.as_deref().unwrap_or_default();
+    let key =
+        SpKey::from_pem(&key_pem, cert).map_err(|e| Error::Internal(format!("SP key: {e}")))?;
+    Ok(Arc::new(key))
 }
 
 /// The library configuration of an OIDC connection, with the decrypted client secret.

@@ -427,6 +427,7 @@ async fn connections_added_in_settings_sign_people_in() {
                     entity_id: entity.into(),
                     acs_url: acs.clone(),
                     cert_pem: None,
+                    encryption_cert_pem: None,
                 },
             );
             idp.oidc_clients.lock().unwrap().insert(

@@ -376,7 +376,7 @@ async fn recheck_saml(
     replayed: Option<bool>,
 ) -> Result<Report> {
     let settings = conn.saml_settings()?;
-    let sp = model::saml_sp_with(state, conn, false)?;
+    let sp = model::saml_sp_with(state, conn, true)?;
     let mut solicited = None;
     let mut replay_note = "checked read-only: the replay cache does not hold this assertion (a re-check records nothing)";
     let result = match gatehouse_saml::decode_form_value(posted) {

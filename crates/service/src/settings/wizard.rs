@@ -283,9 +283,11 @@ async fn render_saml(
          <li>Name ID format <em>EmailAddress</em>, Application username <em>Email</em>. Under <em>Attribute Statements</em> add:\
          <table><tr><th>Name</th><th>Value</th></tr>{attributes}</table>\
          <small>Optional: <code>profile_picture</code> = <code>user.profilePicture</code> (or your picture field).</small></li>\
-         <li>Optional, signed requests: once this connection is saved, its certificate is at<br>{pem}<br>upload it in \
-         Okta (<em>Show Advanced Settings → Signature Certificate</em>) and tick <em>Sign AuthnRequests</em> on the \
-         connection's settings.</li>\
+         <li>Optional, signed requests and encrypted assertions: once this connection is saved, its certificate is \
+         at<br>{pem}<br>For signed requests upload it in Okta (<em>Show Advanced Settings → Signature Certificate</em>) \
+         and tick <em>Sign AuthnRequests</em> on the connection's settings. For encrypted assertions set <em>Assertion \
+         Encryption</em> to <em>Encrypted</em>, upload the same certificate as <em>Encryption Certificate</em> and keep \
+         the key transport at RSA-OAEP (RSA-1.5 is refused).</li>\
          <li>Click <em>Finish</em> and assign the users or groups who may sign in. On the app's <em>Sign On</em> tab copy \
          the <em>Metadata URL</em>, and download the active <em>SHA-2</em> certificate under <em>SAML Signing \
          Certificates</em> (or note its SHA-256 fingerprint).</li>\

@@ -25,3 +25,4 @@ mod routes;
 mod scim;
 mod settings;
 mod wizard;
+mod encrypted;

@@ -652,6 +652,7 @@ async fn a_saml_connection_added_from_a_metadata_url_works_end_to_end() {
             entity_id: s.state.sp_entity_id("by-url"),
             acs_url: s.state.acs_url("by-url"),
             cert_pem: conn.cert_pem.clone(),
+            encryption_cert_pem: None,
         },
     );
     let mut g = Browser::new(&s.base);
