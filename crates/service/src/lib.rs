@@ -6,7 +6,10 @@
 //!   OIDC authorization request; with `iss` it is OIDC third-party-initiated login.
 //! - `GET/POST /login/callback`: OIDC code callback; SAML ACS (`POST ?connection=<name>`), SP- and IdP-initiated.
 //! - `GET /logout`, `GET /pem?cert=<connection>`, `GET /saml/metadata?connection=<connection>`, `GET /`.
-//! - `/settings/tokens`, `/settings/sso`: personal access tokens and connections (Enterprise plan only).
+//! - `/settings/…` (admins of Enterprise workspaces): connections with set-up pages that follow the Okta guide
+//!   (`settings`), *Test connection* and re-checks of captured failures ([`connection_test`]), certificate expiry
+//!   and scheduled metadata refetch ([`metadata_refresh`]), domains proven by DNS TXT ([`domains`]), tokens,
+//!   members, the audit log.
 //! - `/login/recovery`: break-glass sign-in for admins with a one-time code from the admin CLI ([`recovery`]).
 //! - `/backend/scim/v2/`: the SCIM 2.0 server, bearer personal access tokens.
 //! - `/_demo-idp/`: with `--demo`, a built-in SAML and OIDC identity provider with a few demo users.
