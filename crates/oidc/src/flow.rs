@@ -251,15 +251,49 @@ enum Stage {
 /// key not held and the cooldown allows it) and the userinfo request, one [`Step::Send`] at a time, and ends
 /// with [`Step::Done`] or an error. Nothing in it blocks or awaits, so any I/O drives it:
 ///
-/// ```text
+/// ```
+/// use gatehouse_oidc::{AuthorizationRequest, Callback, ClientSecret, Error, HttpRequest, JwksCache};
+/// use gatehouse_oidc::{LoginFlow, Method, OidcConnection, ProviderMetadata, Reply, Step};
+///
+/// let conn = OidcConnection::new(
+///     "acme.okta.com",
+///     "0oa1client",
+///     ClientSecret::new("s3cret"),
+///     "https://auth.example.com/login/callback",
+/// )
+/// .map_err(|problems| format!("{problems:?}"))?;
+/// let metadata = ProviderMetadata::parse(
+///     br#"{"issuer": "https://acme.okta.com",
+///          "authorization_endpoint": "https://acme.okta.com/oauth2/v1/authorize",
+///          "token_endpoint": "https://acme.okta.com/oauth2/v1/token",
+///          "jwks_uri": "https://acme.okta.com/oauth2/v1/keys",
+///          "code_challenge_methods_supported": ["S256"]}"#,
+///     &conn.issuer,
+/// )?;
+/// let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).ok_or("clock")?;
+/// let (_, pending) = AuthorizationRequest::new(&conn, &metadata).build(now)?;
+/// let query = format!("code=SplxlOBeZQQYbYS6WxSbIA&state={}", pending.state());
+/// let callback = Callback::from_query(&query)?;
+///
+/// // The host's own I/O (here: the network is down).
+/// let mut sent = Vec::new();
+/// let mut send = |request: HttpRequest| -> Reply {
+///     sent.push((request.method, request.url.path().to_owned()));
+///     Err("connection refused".into())
+/// };
+/// let mut jwks = JwksCache::for_connection(&conn);
 /// let mut flow = LoginFlow::new(&conn, &metadata, &mut jwks, &pending, &callback, now);
 /// let mut reply = None;
-/// let outcome = loop {
-///     match flow.next(reply.take())? {
-///         Step::Send(request) => reply = Some(my_client.send(request).await),
-///         Step::Done(outcome) => break outcome,
+/// let result = loop {
+///     match flow.next(reply.take()) {
+///         Ok(Step::Send(request)) => reply = Some(send(request)), // or `client.send(request).await`
+///         Ok(Step::Done(outcome)) => break Ok(outcome),
+///         Err(error) => break Err(error),
 ///     }
 /// };
+/// assert_eq!(sent, [(Method::Post, "/oauth2/v1/token".to_owned())]);
+/// assert!(matches!(result, Err(Error::Http { what: "token endpoint", .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// [`complete_login`] (blocking, over [`HttpClient`]) and [`complete_login_async`] (over

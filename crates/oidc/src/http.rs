@@ -126,7 +126,7 @@ impl<T: HttpClient + ?Sized> HttpClient for std::sync::Arc<T> {
 /// The async counterpart of [`HttpClient`], for [`complete_login_async`](crate::complete_login_async): same
 /// contract (no redirects to other hosts, timeouts, a transport failure as a `String` without secrets). The
 /// future is `Send` so the login runs inside multi-threaded executors (axum handlers). With the `reqwest`
-/// feature, `reqwest::Client` implements it (build it with [`reqwest_client`](crate::reqwest_client)).
+/// feature, `reqwest::Client` implements it (build it with `reqwest_client()`: no redirects, a timeout).
 pub trait AsyncHttpClient {
     /// Performs the exchange.
     fn execute(
