@@ -123,7 +123,10 @@ pub struct OidcConnection {
     /// Accept ID tokens signed with HS256/384/512 keyed by the client secret (default false). When false,
     /// an HMAC-signed token is refused outright, so a leaked secret cannot mint ID tokens.
     pub symmetric_id_tokens: bool,
-    /// Minimum time between two JWKS refetches caused by an unknown `kid`, in seconds (default 60).
+    /// Minimum time between two JWKS fetches, in seconds (default 60): a token naming an unknown `kid` triggers a
+    /// refetch only when the last fetch — scheduled, triggered by another unknown `kid`, or failed — is at least this
+    /// old, so a flood of forged `kid`s costs the IdP one request a minute. An IdP that starts signing with a key it
+    /// did not publish first is refused until then (`unknown_key_id`, with the seconds to wait).
     pub jwks_refetch_cooldown_secs: i64,
     /// Audiences besides the client ID an ID token may also list (default none: any other audience is
     /// refused, OIDC Core §3.1.3.7 step 3).
