@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{Gate, csrf_refused, form, gate, time};
+use super::{Gate, admin_post, gate, time};
 use crate::AppState;
 use crate::domains;
 use crate::error::{Error, Result};
@@ -122,16 +122,12 @@ where
     F: FnOnce(AppState, Workspace, String) -> Fut,
     Fut: Future<Output = Result<String>>,
 {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let domain = f.get("domain").map_or("", |d| d.trim()).to_owned();
     let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
         let notice = match action(state.clone(), ws.clone(), domain).await {
             Ok(done) => Notice::Done(done),
             Err(e @ (Error::Invalid(_) | Error::NotFound(_))) => Notice::Failed(e.to_string()),

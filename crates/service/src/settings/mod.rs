@@ -108,6 +108,24 @@ pub(super) fn time(t: i64) -> String {
         .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
+/// A settings form post: the CSRF token first, then [`gate`]; `Err` is the response to send instead (form expired,
+/// sign in, not an admin, plan, or a storage error).
+pub(super) async fn admin_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> std::result::Result<(Workspace, HashMap<String, String>), Response> {
+    let f = form(body);
+    if !web::csrf_ok(headers, f.get("csrf").map(String::as_str)) {
+        return Err(csrf_refused());
+    }
+    match gate(state, headers).await {
+        Ok(Gate::Ok(ws)) => Ok((ws, f)),
+        Ok(Gate::Stop(r)) => Err(r),
+        Err(e) => Err(web::error_page(&e)),
+    }
+}
+
 pub(super) fn form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }

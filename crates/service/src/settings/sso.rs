@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use super::{Gate, csrf_refused, form, gate};
+use super::{Gate, admin_post, csrf_refused, gate};
 use crate::AppState;
 use crate::error::{Error, Result};
 use crate::model::{self};
@@ -149,15 +149,11 @@ pub(super) async fn sso_metadata_refresh(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
         let name = f.get("name").cloned().unwrap_or_default();
         let conn = model::connection_by_name(&state, &name)
             .await?
@@ -224,15 +220,11 @@ pub(super) async fn sso_delete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
         let name = f.get("name").cloned().unwrap_or_default();
         if !model::delete_connection(&state, &ws, &name).await? {
             return Err(Error::NotFound(format!("connection {name:?}")));

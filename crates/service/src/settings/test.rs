@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{Gate, csrf_refused, form, gate};
+use super::{Gate, admin_post, gate};
 use crate::AppState;
 use crate::connection_test::{self, Stored};
 use crate::error::{Error, Result};
@@ -36,15 +36,11 @@ pub(super) async fn test_start(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
         let admin = admin_id(&state, &headers).await?;
         let conn = own_connection(&state, &ws, f.get("name").map_or("", |n| n.trim())).await?;
         let run = connection_test::open_run(&state, &ws, &admin, &conn).await?;
@@ -116,15 +112,11 @@ pub(super) async fn recheck(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
         let admin = admin_id(&state, &headers).await?;
         let conn = own_connection(&state, &ws, f.get("name").map_or("", |n| n.trim())).await?;
         let Some(report) = connection_test::recheck(&state, &ws, &conn.name).await? else {

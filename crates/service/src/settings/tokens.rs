@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use super::{Gate, csrf_refused, form, gate, time};
+use super::{Gate, admin_post, gate, time};
 use crate::AppState;
 use crate::error::{Error, Result};
 use crate::model::Workspace;
@@ -72,20 +72,14 @@ pub(super) async fn tokens_create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        match gate(&state, &headers).await? {
-            Gate::Stop(r) => Ok(r),
-            Gate::Ok(ws) => {
-                let token =
-                    crate::tokens::create(&state, &ws, f.get("name").map_or("", String::as_str))
-                        .await?;
-                render_tokens(&state, &headers, &ws, Some(&token)).await
-            }
-        }
+        let token =
+            crate::tokens::create(&state, &ws, f.get("name").map_or("", String::as_str)).await?;
+        render_tokens(&state, &headers, &ws, Some(&token)).await
     }
     .await;
     r.unwrap_or_else(|e| web::error_page(&e))
@@ -96,22 +90,15 @@ pub(super) async fn tokens_revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        match gate(&state, &headers).await? {
-            Gate::Stop(r) => Ok(r),
-            Gate::Ok(ws) => {
-                if !crate::tokens::revoke(&state, &ws, f.get("id").map_or("", String::as_str))
-                    .await?
-                {
-                    return Err(Error::NotFound("token".into()));
-                }
-                Ok(web::see_other("/settings/tokens"))
-            }
+        if !crate::tokens::revoke(&state, &ws, f.get("id").map_or("", String::as_str)).await? {
+            return Err(Error::NotFound("token".into()));
         }
+        Ok(web::see_other("/settings/tokens"))
     }
     .await;
     r.unwrap_or_else(|e| web::error_page(&e))

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 
-use super::{Gate, csrf_refused, form, gate};
+use super::{Gate, admin_post, gate};
 use crate::AppState;
 use crate::error::{Error, Result};
 use crate::model::{self, Workspace};
@@ -160,15 +160,11 @@ pub(super) async fn sso_add_oidc(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
         let get = |k: &str| f.get(k).map_or("", |v| v.trim()).to_owned();
         let submitted = OidcForm {
             name: get("name"),
@@ -446,15 +442,11 @@ pub(super) async fn sso_add_saml(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let f = form(&body);
-    if !web::csrf_ok(&headers, f.get("csrf").map(String::as_str)) {
-        return csrf_refused();
-    }
+    let (ws, f) = match admin_post(&state, &headers, &body).await {
+        Ok(admitted) => admitted,
+        Err(stop) => return stop,
+    };
     let r = async {
-        let ws = match gate(&state, &headers).await? {
-            Gate::Stop(r) => return Ok(r),
-            Gate::Ok(ws) => ws,
-        };
         let get = |k: &str| f.get(k).map_or("", |v| v.trim()).to_owned();
         let submitted = SamlForm {
             name: get("name"),
