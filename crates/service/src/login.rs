@@ -410,6 +410,36 @@ async fn store_pending(
     Ok(())
 }
 
+/// A pending OIDC login belongs to the connection's issuer (report step 2, passed here) and is within its lifetime at
+/// `now` (step 3: the caller words its pass).
+fn check_pending(
+    steps: &mut connection_test::Steps,
+    oidc: &OidcConnection,
+    pending: &PendingLogin,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), LoginError> {
+    if pending.issuer() != &oidc.issuer {
+        return Err(steps
+            .error(gatehouse_oidc::Error::IssuerMismatch {
+                what: "pending login",
+                expected: oidc.issuer.as_str().to_owned(),
+                received: pending.issuer().as_str().to_owned(),
+            })
+            .into());
+    }
+    steps.pass(2, format!("issuer {}", oidc.issuer.as_str()));
+    if pending.is_expired(now, oidc.pending_login_ttl_secs) {
+        return Err(steps
+            .error(gatehouse_oidc::Error::LoginExpired {
+                created_at: pending.created_at(),
+                now,
+                ttl_secs: oidc.pending_login_ttl_secs,
+            })
+            .into());
+    }
+    Ok(())
+}
+
 async fn http(
     state: &AppState,
     request: gatehouse_oidc::HttpRequest,
@@ -1219,25 +1249,7 @@ pub(crate) async fn recheck_oidc(
     steps.skip(1, "passed at capture; not repeatable");
     let verified = async {
         let oidc = model::oidc_connection(state, conn)?;
-        if pending.issuer() != &oidc.issuer {
-            return Err(steps
-                .error(gatehouse_oidc::Error::IssuerMismatch {
-                    what: "pending login",
-                    expected: oidc.issuer.as_str().to_owned(),
-                    received: pending.issuer().as_str().to_owned(),
-                })
-                .into());
-        }
-        steps.pass(2, format!("issuer {}", oidc.issuer.as_str()));
-        if pending.is_expired(at, oidc.pending_login_ttl_secs) {
-            return Err(steps
-                .error(gatehouse_oidc::Error::LoginExpired {
-                    created_at: pending.created_at(),
-                    now: at,
-                    ttl_secs: oidc.pending_login_ttl_secs,
-                })
-                .into());
-        }
+        check_pending(&mut steps, &oidc, pending, at)?;
         steps.pass(3, "within its lifetime at the capture time");
         let md = metadata(state, &conn.name, &oidc).await?;
         steps.pass(
@@ -1374,25 +1386,7 @@ async fn oidc_verify(
     let pending = stored.pending;
     let oidc = model::oidc_connection(state, conn)?;
     let now = state.now();
-    if pending.issuer() != &oidc.issuer {
-        return Err(steps
-            .error(gatehouse_oidc::Error::IssuerMismatch {
-                what: "pending login",
-                expected: oidc.issuer.as_str().to_owned(),
-                received: pending.issuer().as_str().to_owned(),
-            })
-            .into());
-    }
-    steps.pass(2, format!("issuer {}", oidc.issuer.as_str()));
-    if pending.is_expired(now, oidc.pending_login_ttl_secs) {
-        return Err(steps
-            .error(gatehouse_oidc::Error::LoginExpired {
-                created_at: pending.created_at(),
-                now,
-                ttl_secs: oidc.pending_login_ttl_secs,
-            })
-            .into());
-    }
+    check_pending(steps, &oidc, &pending, now)?;
     steps.pass(
         3,
         format!("started within the last {} s", oidc.pending_login_ttl_secs),
