@@ -152,6 +152,9 @@ impl Failure {
                         "this SP's connection settings (the flags you passed)".to_owned()
                     }
                     "clock" => "the clocks (or --now / --skew)".to_owned(),
+                    "either" => {
+                        "the IdP's signing certificate or the certificates you pinned".to_owned()
+                    }
                     _ => continue,
                 },
                 (_, Value::String(s)) => s.clone(),

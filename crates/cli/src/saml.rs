@@ -42,6 +42,7 @@ pub(crate) fn failure(e: &gatehouse_saml::Error) -> Failure {
         FixSide::IdentityProvider => "identity_provider",
         FixSide::ServiceProvider => "service_provider",
         FixSide::Clock => "clock",
+        FixSide::Either => "either",
         _ => "none",
     };
     Failure::new(exit, e.code(), e.to_string(), e.admin_hint()).with("fix_side", json!(side))

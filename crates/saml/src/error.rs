@@ -235,6 +235,9 @@ pub enum FixSide {
     ServiceProvider,
     /// Clocks on either side.
     Clock,
+    /// Either side, depending on which is out of date: the IdP signs with a certificate the connection does not pin
+    /// (it rotated and the connection needs the new one, or the IdP uses the wrong one).
+    Either,
     /// Nothing to configure: the message is malformed, replayed or hostile.
     None,
 }
@@ -258,9 +261,12 @@ impl Error {
             | Self::Metadata { .. } => FixSide::ServiceProvider,
             Self::Unsolicited => FixSide::ServiceProvider,
             Self::NotYetValid { .. } | Self::Expired { .. } | Self::TooOld { .. } => FixSide::Clock,
-            Self::Xml(e) => match e.admin_hint() {
-                Some(_) => FixSide::IdentityProvider,
-                None => FixSide::None,
+            Self::Xml(e) => match e {
+                gatehouse_xml::Error::UntrustedCertificate { .. }
+                | gatehouse_xml::Error::BadSignature { .. }
+                | gatehouse_xml::Error::NoSuitableKey { .. } => FixSide::Either,
+                _ if e.admin_hint().is_some() => FixSide::IdentityProvider,
+                _ => FixSide::None,
             },
             _ => FixSide::None,
         }

@@ -206,7 +206,12 @@ fn errors_explain_themselves_without_leaking() {
                 );
             }
             "expired" | "not_yet_valid" => assert_eq!(e.fix_side(), gatehouse_saml::FixSide::Clock),
-            "untrusted_certificate" => assert!(e.admin_hint().unwrap().contains("Sign On")),
+            "untrusted_certificate" | "bad_signature" => {
+                assert!(e.admin_hint().unwrap().contains("Sign On"));
+                // A rotation the connection has not followed, or an IdP signing with the wrong key: either side.
+                assert_eq!(e.fix_side(), gatehouse_saml::FixSide::Either, "{e}");
+            }
+            "legacy_crypto" => assert_eq!(e.fix_side(), gatehouse_saml::FixSide::IdentityProvider),
             _ => {}
         }
     }

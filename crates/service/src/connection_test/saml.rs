@@ -317,16 +317,15 @@ fn pinned(idp: &IdentityProvider) -> String {
 
 fn fix_side(e: &gatehouse_saml::Error) -> Option<String> {
     use gatehouse_saml::FixSide;
-    // For XML-layer errors the library infers the side from whether a hint exists; an unpinned certificate is
-    // fixed here as often as at the IdP, so the hint alone speaks.
-    if matches!(e, gatehouse_saml::Error::Xml(_)) {
-        return None;
-    }
     Some(
         match e.fix_side() {
             FixSide::IdentityProvider => "Fix this in the identity provider's settings.",
             FixSide::ServiceProvider => "Fix this in this connection's settings here.",
             FixSide::Clock => "Check the clocks (NTP) of the identity provider and this server.",
+            FixSide::Either => {
+                "Fix this here (pin the IdP's current certificate) or in the identity provider (sign with the \
+                 pinned one)."
+            }
             FixSide::None => return None,
         }
         .to_owned(),
