@@ -199,7 +199,9 @@ async fn a_failing_saml_test_shows_the_failed_check_with_expected_received_and_h
     assert!(body.contains("saml:untrusted_certificate"), "{body}");
     assert!(body.contains("What to change:"), "the admin hint: {body}");
     assert!(
-        body.contains("Fix this here (pin the IdP&#39;s current certificate) or in the identity provider"),
+        body.contains(
+            "Fix this here (pin the IdP&#39;s current certificate) or in the identity provider"
+        ),
         "an unpinned certificate is fixed on either side: {body}"
     );
     assert!(
