@@ -376,8 +376,8 @@ async fn migrate(pool: &AnyPool) -> Result<()> {
 }
 
 /// Deletes expired outstanding requests, pending logins, replay keys, sessions, recovery codes, test-connection
-/// reports and captured failed responses, in batches of
-/// [`SWEEP_BATCH`]; returns how many rows went.
+/// reports and captured failed responses, in batches of [`SWEEP_BATCH`], and expired domain challenges (few, in one
+/// statement); returns how many rows went.
 pub async fn sweep(pool: &AnyPool, now: i64) -> Result<u64> {
     sweep_batched(pool, now, SWEEP_BATCH).await
 }
@@ -411,6 +411,7 @@ pub async fn sweep_batched(pool: &AnyPool, now: i64, batch: i64) -> Result<u64> 
             tokio::task::yield_now().await;
         }
     }
+    removed += crate::domains::sweep_expired(pool, now).await?;
     Ok(removed)
 }
 

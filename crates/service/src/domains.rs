@@ -20,6 +20,10 @@
 //!   to ask the operator (support), who can move it with the admin CLI after checking who owns it.
 //! - More than [`MAX_PENDING`] pending challenges per workspace.
 //!
+//! A challenge lasts [`CHALLENGE_TTL_SECS`] (7 days): an expired one is not listed and cannot be verified, adding
+//! the domain again gives a new token, and the sweeper deletes it. A token found in DNS years later proves nothing
+//! about who controls the domain now.
+//!
 //! # What counts as verified
 //! Only rows of `domains` with `verified = 1` ([`crate::model::verified_domains`], read by discovery and by the
 //! login's JIT policy). A pending challenge lives in another table and never counts, whatever its state.
@@ -46,6 +50,25 @@ pub const VALUE_PREFIX: &str = "gatehouse-domain-verification=";
 
 /// Pending challenges one workspace may hold at a time.
 pub const MAX_PENDING: i64 = 20;
+
+/// How long a challenge can be verified, in seconds (7 days).
+pub const CHALLENGE_TTL_SECS: i64 = 7 * 86_400;
+
+/// The oldest `created_at` of a challenge still usable at `now`.
+fn oldest_usable(state: &AppState) -> i64 {
+    state.now().timestamp().saturating_sub(CHALLENGE_TTL_SECS)
+}
+
+/// Deletes every challenge created before `now - CHALLENGE_TTL_SECS` (the sweeper's part); returns how many.
+pub async fn sweep_expired(pool: &sqlx::AnyPool, now: i64) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM domain_challenges WHERE created_at <= $1")
+            .bind(now.saturating_sub(CHALLENGE_TTL_SECS))
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
 
 /// The name of the TXT record that proves `domain` (normalised, lower case).
 #[must_use]
@@ -318,9 +341,12 @@ fn claimed_elsewhere(domain: &str) -> Error {
 
 /// The workspace's pending challenges, by domain.
 pub async fn challenges(state: &AppState, workspace_id: &str) -> Result<Vec<Challenge>> {
-    sqlx::query("SELECT * FROM domain_challenges WHERE workspace_id = $1 ORDER BY domain")
-        .bind(workspace_id)
-        .fetch_all(&state.pool)
+    sqlx::query(
+        "SELECT * FROM domain_challenges WHERE workspace_id = $1 AND created_at > $2 ORDER BY domain",
+    )
+    .bind(workspace_id)
+    .bind(oldest_usable(state))
+    .fetch_all(&state.pool)
         .await?
         .iter()
         .map(Challenge::from_row)
@@ -333,10 +359,13 @@ pub async fn challenge(
     workspace_id: &str,
     domain: &str,
 ) -> Result<Option<Challenge>> {
-    sqlx::query("SELECT * FROM domain_challenges WHERE workspace_id = $1 AND domain = $2")
-        .bind(workspace_id)
-        .bind(domain)
-        .fetch_optional(&state.pool)
+    sqlx::query(
+        "SELECT * FROM domain_challenges WHERE workspace_id = $1 AND domain = $2 AND created_at > $3",
+    )
+    .bind(workspace_id)
+    .bind(domain)
+    .bind(oldest_usable(state))
+    .fetch_optional(&state.pool)
         .await?
         .as_ref()
         .map(Challenge::from_row)
@@ -365,6 +394,12 @@ pub async fn create_challenge(
     if let Some(existing) = challenge(state, &workspace.id, &domain).await? {
         return Ok(existing);
     }
+    // Expired claims of this workspace make room (and free the domain's row for a new token).
+    sqlx::query("DELETE FROM domain_challenges WHERE workspace_id = $1 AND created_at <= $2")
+        .bind(&workspace.id)
+        .bind(oldest_usable(state))
+        .execute(&state.pool)
+        .await?;
     let pending: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM domain_challenges WHERE workspace_id = $1")
             .bind(&workspace.id)

@@ -76,18 +76,19 @@ async fn render(
             "<section aria-label=\"{d}\"><h3>{d}</h3><p>Publish this TXT record in the DNS of <strong>{d}</strong> \
              (a click selects a whole value):</p>\
              <table><tr><th>Type</th><th>Name</th><th>Value</th></tr>\
-             <tr><td><code>TXT</code></td><td><code class=\"copy\">{name}</code></td><td><code class=\"copy\">{value}</code></td></tr></table>\
-             <p><small>Some DNS providers want the name without the domain: <code class=\"copy\">{label}</code>. \
-             Added {created}.</small></p>{last}\
+             <tr><td><code>TXT</code></td><td>{name}</td><td>{value}</td></tr></table>\
+             <p><small>Some DNS providers want the name without the domain: {label}. \
+             Added {created}; verify by {expires}, or add the domain again for a new token.</small></p>{last}\
              <form method=\"post\" action=\"/settings/domains/verify\">{c}<input type=\"hidden\" name=\"domain\" value=\"{d}\">\
              <button>Verify</button></form> \
              <form method=\"post\" action=\"/settings/domains/cancel\">{c}<input type=\"hidden\" name=\"domain\" value=\"{d}\">\
              <button>Cancel</button></form></section>",
             d = esc(&ch.domain),
-            name = esc(&ch.record_name()),
-            value = esc(&ch.record_value()),
-            label = esc(domains::CHALLENGE_LABEL),
+            name = web::copyable(&ch.record_name()),
+            value = web::copyable(&ch.record_value()),
+            label = web::copyable(domains::CHALLENGE_LABEL),
             created = time(ch.created_at),
+            expires = time(ch.created_at.saturating_add(domains::CHALLENGE_TTL_SECS)),
         ));
     }
     body.push_str(&format!(

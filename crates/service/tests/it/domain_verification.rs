@@ -531,3 +531,70 @@ async fn a_domain_is_verified_through_the_real_resolver() {
             .contains(&"real.example".to_owned())
     );
 }
+
+/// A challenge lasts seven days: afterwards even the right record proves nothing, adding the domain again gives a new
+/// token, and the sweeper deletes what is left.
+#[tokio::test]
+async fn an_expired_challenge_cannot_be_verified_and_is_swept() {
+    let s = start().await;
+    let demo = ws(&s.state, "demo").await;
+    let old = domains::create_challenge(&s.state, &demo, "expired.example")
+        .await
+        .unwrap();
+    s.dns.set(&old.record_name(), &[&old.record_value()]);
+    // Eight days pass (the row's creation time moves back instead).
+    let eight_days_ago = s.state.now().timestamp() - 8 * 86_400;
+    sqlx::query("UPDATE domain_challenges SET created_at = $1 WHERE domain = 'expired.example'")
+        .bind(eight_days_ago)
+        .execute(&s.state.pool)
+        .await
+        .unwrap();
+    assert!(
+        domains::challenges(&s.state, &demo.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = domains::verify(&s.state, &demo, "expired.example")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("pending domain expired.example"), "{err}");
+    assert!(
+        !model::verified_domains(&s.state, &demo.id)
+            .await
+            .unwrap()
+            .contains(&"expired.example".to_owned())
+    );
+    // Adding it again gives a new token; the old record no longer matches it.
+    let new = domains::create_challenge(&s.state, &demo, "expired.example")
+        .await
+        .unwrap();
+    assert_ne!(new.token, old.token);
+    assert!(
+        domains::verify(&s.state, &demo, "expired.example")
+            .await
+            .is_err()
+    );
+    // The sweeper removes challenges older than the lifetime, not the fresh one.
+    let gone = domains::create_challenge(&s.state, &demo, "stale.example")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE domain_challenges SET created_at = $1 WHERE domain = $2")
+        .bind(eight_days_ago)
+        .bind(&gone.domain)
+        .execute(&s.state.pool)
+        .await
+        .unwrap();
+    gatehouse_service::db::sweep(&s.state.pool, s.state.now().timestamp())
+        .await
+        .unwrap();
+    let left: Vec<String> = sqlx::query("SELECT domain FROM domain_challenges")
+        .fetch_all(&s.state.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::try_get(r, "domain").unwrap())
+        .collect();
+    assert_eq!(left, vec!["expired.example".to_owned()]);
+}
