@@ -29,9 +29,8 @@ pub fn is_public(ip: IpAddr) -> bool {
             let s = v6.segments();
             // NAT64 (64:ff9b::/96) carries an IPv4 address in the low 32 bits.
             if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                let [.., a, b] = v6.octets();
-                let [.., c, d, _, _] = v6.octets();
-                return is_public_v4(Ipv4Addr::new(c, d, a, b));
+                let [.., a, b, c, d] = v6.octets();
+                return is_public_v4(Ipv4Addr::new(a, b, c, d));
             }
             !(v6.is_loopback()
                 || v6.is_unspecified()

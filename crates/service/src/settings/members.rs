@@ -50,10 +50,9 @@ pub(super) async fn members_page(
         .bind(page_no.saturating_mul(MEMBERS_PAGE_SIZE))
         .fetch_all(&state.pool)
         .await?;
-        let mut body = String::from(
-            "<nav><a href=\"/settings/sso\">SSO connections</a><a href=\"/settings/domains\">Domains</a><a href=\"/settings/scim\">SCIM</a>\
-             <a href=\"/settings/audit\">Audit log</a><a href=\"/\">Home</a></nav>\
-             <table><tr><th>Email</th><th>Name</th><th>SCIM userName</th><th>Role</th><th>Status</th>\
+        let mut body = String::from(super::NAV);
+        body.push_str(
+            "<table><tr><th>Email</th><th>Name</th><th>SCIM userName</th><th>Role</th><th>Status</th>\
              <th>Provisioned by</th><th>Last sign-in</th></tr>",
         );
         let shown = usize::try_from(MEMBERS_PAGE_SIZE).unwrap_or(100);

@@ -66,6 +66,11 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/sso/recheck", post(test::recheck))
 }
 
+/// The links between the settings pages, at the top of each.
+pub(super) const NAV: &str = "<nav><a href=\"/settings/sso\">SSO connections</a><a href=\"/settings/domains\">Domains</a><a href=\"/settings/scim\">SCIM</a>\
+     <a href=\"/settings/tokens\">Tokens</a><a href=\"/settings/members\">Members</a><a href=\"/settings/audit\">Audit log</a>\
+     <a href=\"/\">Home</a></nav>";
+
 pub(super) enum Gate {
     Ok(Workspace),
     Stop(Response),

@@ -75,10 +75,7 @@ pub(super) async fn sso_page(State(state): State<AppState>, headers: HeaderMap) 
                 kind = conn.kind_str().to_uppercase(),
             ));
         }
-        let mut body = String::from(
-            "<nav><a href=\"/settings/domains\">Domains</a><a href=\"/settings/scim\">SCIM</a><a href=\"/settings/tokens\">Tokens</a>\
-             <a href=\"/settings/members\">Members</a><a href=\"/settings/audit\">Audit log</a><a href=\"/\">Home</a></nav>",
-        );
+        let mut body = String::from(super::NAV);
         if !warnings.is_empty() {
             body.push_str(&format!(
                 "<div class=\"warn\" role=\"alert\"><p><strong>Certificates need attention:</strong></p><ul>{}</ul></div>",

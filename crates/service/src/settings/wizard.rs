@@ -36,12 +36,6 @@ fn problems_html(problems: &[String]) -> String {
     )
 }
 
-fn nav() -> &'static str {
-    "<nav><a href=\"/settings/sso\">SSO connections</a><a href=\"/settings/domains\">Domains</a><a href=\"/settings/scim\">SCIM</a>\
-     <a href=\"/settings/tokens\">Tokens</a><a href=\"/settings/members\">Members</a><a href=\"/settings/audit\">Audit log</a>\
-     <a href=\"/\">Home</a></nav>"
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // OIDC
 
@@ -79,7 +73,7 @@ async fn render_oidc(
          <p><label>Client ID<br><input name=\"client_id\" value=\"{client_id}\" size=\"40\" required autocomplete=\"off\"></label></p>\
          <p><label>Client secret<br><input name=\"client_secret\" type=\"password\" size=\"40\" required autocomplete=\"off\"></label></p>\
          <button>Check and save</button> <small>(fetches the discovery document first)</small></form></li></ol>",
-        nav = nav(),
+        nav = super::NAV,
         problems = problems_html(problems),
         callback = copyable(&state.callback_url()),
         signout = copyable(public),
@@ -251,7 +245,7 @@ fn saml_name_step(problems: &[String], name: &str) -> String {
          for example <code>acme-okta</code>)<br><input name=\"name\" value=\"{}\" required pattern=\"[A-Za-z0-9_-]{{1,64}}\"></label></p>\
          <button>Next</button></form>",
         esc(name),
-        nav = nav(),
+        nav = super::NAV,
         problems = problems_html(problems),
     )
 }
@@ -300,7 +294,7 @@ async fn render_saml(
          <p><label><input type=\"checkbox\" name=\"allow_unsolicited\" value=\"1\"{unsolicited}> Allow IdP-initiated \
          sign-in (from the Okta dashboard)</label></p>\
          <button>Check and save</button></form></li></ol>",
-        nav = nav(),
+        nav = super::NAV,
         problems = problems_html(problems),
         name_html = esc(name),
         acs = copyable(&state.acs_url(name)),
@@ -586,7 +580,7 @@ pub(super) async fn scim_page(State(state): State<AppState>, headers: HeaderMap)
              Attributes</em> and <em>Deactivate Users</em>.</li></ol>\
              <p>Every SCIM change shows up in the <a href=\"/settings/audit?outcome=scim-created\">audit log</a>; \
              provisioned people are on the <a href=\"/settings/members\">members page</a>.</p>",
-            nav = nav(),
+            nav = super::NAV,
             base = copyable(&format!("{}/backend/scim/v2/", state.config.public_url)),
             user_name = copyable("userName"),
         );

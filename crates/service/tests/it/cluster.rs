@@ -11,7 +11,7 @@ use gatehouse_service::{AppState, Config, cli, db};
 use serde_json::{Value, json};
 use sqlx::Row as _;
 
-use crate::harness::{Browser, Page, TempFiles, forms, saml_login, temp_prefix};
+use crate::harness::{Browser, Page, TempFiles, forms, saml_login, start_login, temp_prefix};
 use crate::pg::{TestDb, postgres, sqlite};
 
 pub(crate) struct Instance {
@@ -163,17 +163,7 @@ fn saml_form(page: &Page) -> (String, Vec<(String, String)>) {
 async fn saml_response_races(p: &Pair, sp_initiated: bool) {
     let mut b = Browser::new(&p.public);
     let form = if sp_initiated {
-        let csrf = b.csrf().await;
-        let to_idp = b
-            .post(
-                "/login",
-                &[
-                    ("csrf".into(), csrf),
-                    ("email".into(), "grace@demo.example".into()),
-                    ("connection".into(), "demo-saml".into()),
-                ],
-            )
-            .await;
+        let to_idp = start_login(&mut b, "grace@demo.example", "demo-saml").await;
         let picker = b.get(&to_idp.location().unwrap()).await;
         b.submit(&picker, Some(("user", "1")), &[]).await
     } else {
@@ -216,17 +206,7 @@ async fn saml_response_races(p: &Pair, sp_initiated: bool) {
 
 async fn oidc_state_races(p: &Pair) {
     let mut b = Browser::new(&p.public);
-    let csrf = b.csrf().await;
-    let to_idp = b
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), "grace@demo.example".into()),
-                ("connection".into(), "demo-oidc".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(&mut b, "grace@demo.example", "demo-oidc").await;
     assert_eq!(to_idp.status, 303, "{}", to_idp.body);
     let picker = b.get(&to_idp.location().unwrap()).await;
     let back = b.submit(&picker, Some(("user", "1")), &[]).await;

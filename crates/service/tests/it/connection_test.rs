@@ -3,7 +3,7 @@
 
 use gatehouse_service::{AppState, model};
 
-use crate::harness::{Browser, Page, count, field, saml_login, start};
+use crate::harness::{Browser, Page, count, field, saml_login, start, start_login};
 
 /// The demo IdP's SAML signing certificate fingerprint (SHA-256, as the settings page shows it).
 fn demo_fingerprint(state: &AppState) -> String {
@@ -344,17 +344,7 @@ async fn an_oidc_test_run_reports_every_step_and_signs_nobody_in() {
 
 /// Signs in at the demo IdP as `user` through SP-initiated SAML; returns the posted SAMLResponse and the ACS answer.
 async fn saml_attempt(b: &mut Browser, email: &str, user: &str) -> (String, Page) {
-    let csrf = b.csrf().await;
-    let to_idp = b
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), email.into()),
-                ("connection".into(), "demo-saml".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(b, email, "demo-saml").await;
     let picker = b.get(&to_idp.location().unwrap()).await;
     let form = b.submit(&picker, Some(("user", user)), &[]).await;
     let posted = field(&form.body, "SAMLResponse").unwrap();
@@ -556,17 +546,7 @@ async fn a_refused_oidc_login_keeps_only_the_error_and_says_so() {
     let s = start().await;
     let mut b = admin(&s).await;
     // A callback whose browser binding is missing: refused after the pending login was found.
-    let csrf = b.csrf().await;
-    let to_idp = b
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), "grace@demo.example".into()),
-                ("connection".into(), "demo-oidc".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(&mut b, "grace@demo.example", "demo-oidc").await;
     let picker = b.get(&to_idp.location().unwrap()).await;
     let back = b.submit(&picker, Some(("user", "1")), &[]).await;
     let mut other = Browser::new(&s.base);

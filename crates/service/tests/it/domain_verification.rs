@@ -59,16 +59,7 @@ async fn jit_domains(state: &AppState) -> Vec<String> {
 /// Posts the sign-in form for `email` (connection picked when the workspace has several): 303 to an IdP when
 /// discovery routes the address, 404 when no workspace verified its domain.
 async fn discover(b: &mut Browser, email: &str) -> Page {
-    let csrf = b.csrf().await;
-    b.post(
-        "/login",
-        &[
-            ("csrf".into(), csrf),
-            ("email".into(), email.into()),
-            ("connection".into(), "demo-saml".into()),
-        ],
-    )
-    .await
+    crate::harness::start_login(b, email, "demo-saml").await
 }
 
 fn form_for(page: &Page, action: &str, domain: &str) -> (String, Vec<(String, String)>) {

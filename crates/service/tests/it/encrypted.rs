@@ -5,17 +5,11 @@
 use base64::Engine as _;
 use gatehouse_service::model;
 
-use crate::harness::{Browser, Page, field, start};
+use crate::harness::{Browser, Page, field, start, start_login};
 
 /// SP-initiated login as demo user `user` through demo-saml; returns the auto-post page and the ACS's answer.
 async fn login(b: &mut Browser, email: &str, user: &str) -> (Page, Page) {
-    let csrf = b.csrf().await;
-    let form = [
-        ("csrf".to_owned(), csrf),
-        ("email".to_owned(), email.to_owned()),
-        ("connection".to_owned(), "demo-saml".to_owned()),
-    ];
-    let to_idp = b.post("/login", &form).await;
+    let to_idp = start_login(b, email, "demo-saml").await;
     assert_eq!(to_idp.status, 303, "{}", to_idp.body);
     let picker = b.get(&to_idp.location().unwrap()).await;
     let posting = b.submit(&picker, Some(("user", user)), &[]).await;

@@ -3,7 +3,9 @@
 use base64::Engine as _;
 use gatehouse_service::model;
 
-use crate::harness::{Browser, count, field, last_audit, oidc_login, saml_login, start};
+use crate::harness::{
+    Browser, count, field, last_audit, oidc_login, saml_login, start, start_login,
+};
 
 #[tokio::test]
 async fn sp_initiated_saml_signs_in_and_creates_the_user_by_jit() {
@@ -64,17 +66,7 @@ async fn sp_initiated_saml_signs_in_and_creates_the_user_by_jit() {
 async fn a_replayed_saml_response_is_refused_with_an_audit_row() {
     let s = start().await;
     let mut b = Browser::new(&s.base);
-    let csrf = b.csrf().await;
-    let to_idp = b
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), "grace@demo.example".into()),
-                ("connection".into(), "demo-saml".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(&mut b, "grace@demo.example", "demo-saml").await;
     let picker = b.get(&to_idp.location().unwrap()).await;
     let form = b.submit(&picker, Some(("user", "1")), &[]).await;
     let first = b.submit(&form, None, &[]).await;
@@ -588,17 +580,7 @@ async fn oidc_with_client_secret_post_and_members_page_shows_provisioning() {
         },
     );
     let mut b = Browser::new(&s.base);
-    let csrf = b.csrf().await;
-    let to_idp = b
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), "ada@demo.example".into()),
-                ("connection".into(), "demo-oidc-post".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(&mut b, "ada@demo.example", "demo-oidc-post").await;
     let picker = b.get(&to_idp.location().unwrap()).await;
     let back = b.submit(&picker, Some(("user", "0")), &[]).await;
     let done = b.get(&back.location().unwrap()).await;
@@ -622,17 +604,7 @@ async fn an_oidc_callback_delivered_to_another_browser_is_refused() {
     let s = start().await;
     // The attacker starts a login and stops before the callback.
     let mut attacker = Browser::new(&s.base);
-    let csrf = attacker.csrf().await;
-    let to_idp = attacker
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), "grace@demo.example".into()),
-                ("connection".into(), "demo-oidc".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(&mut attacker, "grace@demo.example", "demo-oidc").await;
     assert!(attacker.cookies.contains_key("gh_login"));
     let picker = attacker.get(&to_idp.location().unwrap()).await;
     let back = attacker.submit(&picker, Some(("user", "1")), &[]).await;

@@ -231,19 +231,24 @@ pub(crate) fn field(html: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// Posts the sign-in form (with a fresh CSRF token) for `email`, choosing `connection`: the answer is a 303 to the
+/// IdP when discovery routes the address there.
+pub(crate) async fn start_login(b: &mut Browser, email: &str, connection: &str) -> Page {
+    let csrf = b.csrf().await;
+    b.post(
+        "/login",
+        &[
+            ("csrf".into(), csrf),
+            ("email".into(), email.into()),
+            ("connection".into(), connection.into()),
+        ],
+    )
+    .await
+}
+
 /// Signs in through SAML SP-initiated as the demo user `user` (0 ada, 1 grace, 2 linus) with `email`.
 pub(crate) async fn saml_login(b: &mut Browser, email: &str, user: &str) -> Page {
-    let csrf = b.csrf().await;
-    let to_idp = b
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), email.into()),
-                ("connection".into(), "demo-saml".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(b, email, "demo-saml").await;
     assert_eq!(to_idp.status, 303, "{}", to_idp.body);
     let picker = b.get(&to_idp.location().unwrap()).await;
     assert_eq!(picker.status, 200, "{}", picker.body);
@@ -253,17 +258,7 @@ pub(crate) async fn saml_login(b: &mut Browser, email: &str, user: &str) -> Page
 
 /// Signs in through OIDC SP-initiated as demo user `user`.
 pub(crate) async fn oidc_login(b: &mut Browser, email: &str, user: &str) -> Page {
-    let csrf = b.csrf().await;
-    let to_idp = b
-        .post(
-            "/login",
-            &[
-                ("csrf".into(), csrf),
-                ("email".into(), email.into()),
-                ("connection".into(), "demo-oidc".into()),
-            ],
-        )
-        .await;
+    let to_idp = start_login(b, email, "demo-oidc").await;
     assert_eq!(to_idp.status, 303, "{}", to_idp.body);
     let picker = b.get(&to_idp.location().unwrap()).await;
     assert_eq!(picker.status, 200, "{}", picker.body);

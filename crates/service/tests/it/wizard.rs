@@ -6,7 +6,7 @@ use base64::Engine as _;
 use gatehouse_service::{DEFAULT_CSP, model, settings};
 use sha2::Digest as _;
 
-use crate::harness::{Browser, Page, count, field, saml_login, start};
+use crate::harness::{Browser, Page, count, field, saml_login, start, start_login};
 use crate::okta::copy_values;
 
 /// SHA-256 of the DER inside a PEM certificate as Okta shows it (`AB:CD:…`): computed here, not by the code under
@@ -629,17 +629,7 @@ async fn a_post_binding_authn_request_page_runs_under_its_own_nonce() {
         .await
         .unwrap();
     let mut b = Browser::new(&s.base);
-    let csrf = b.csrf().await;
-    let page = b
-        .post(
-            "/login",
-            &form_of(&[
-                ("csrf", &csrf),
-                ("email", "ada@demo.example"),
-                ("connection", "demo-saml"),
-            ]),
-        )
-        .await;
+    let page = start_login(&mut b, "ada@demo.example", "demo-saml").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("name=\"SAMLRequest\""), "{}", page.body);
     let csp = page
